@@ -1,0 +1,218 @@
+/* config.h - the typed, validated configuration (Kamal 2.12's deploy.yml).
+ *
+ * Lifecycle (after OpenSSH's readconf): kc_config_init, kc_config_load
+ * (ERB -> YAML -> destination deep merge -> schema validation -> typed
+ * structs with defaults -> cross-checks -> derived names), and
+ * kc_config_release. Loading never touches a host and never resolves
+ * secrets: kc_secrets_* does that, only for verbs that need a value. */
+#ifndef KAMAL_C_CONFIG_H
+#define KAMAL_C_CONFIG_H
+
+#include "err.h"
+#include "node.h"
+#include "util.h"
+
+/* The Kamal release whose configuration format kamal-c implements. */
+#define KC_KAMAL_COMPAT_VERSION "2.12.0"
+
+/* env: clear values and secret names ("NAME" or "NAME:SECRET_NAME"). */
+struct kc_env {
+    struct kc_kvlist clear;
+    struct kc_strvec secret;
+};
+
+/* A host as written in servers (its address or name) and its tags. */
+struct kc_server {
+    char *host;
+    struct kc_strvec tags;
+};
+
+struct kc_role {
+    char *name;
+    struct kc_strvec hosts; /* in config order */
+    char *cmd;              /* NULL when not set */
+    long stop_timeout;      /* -1 when not set */
+    struct kc_env env;
+    struct kc_kvlist labels;
+    const struct kc_node *options; /* docker run options (map), may be NULL */
+    const struct kc_node *logging; /* role logging, deep-merged over root */
+    const struct kc_node *proxy;   /* role proxy (bool or map), may be NULL */
+    bool runs_proxy;
+    char *asset_path;
+};
+
+struct kc_registry {
+    char *server; /* NULL = Docker Hub */
+    char *username;
+    bool username_is_secret; /* [NAME] form: value is a secret name */
+    char *password;
+    bool password_is_secret;
+    bool local; /* server is localhost:PORT */
+};
+
+/* docker run options from an `options:` map, in order. A value NULL means a
+ * bare flag (true); several values repeat the flag (array). */
+struct kc_docker_option {
+    char *key;
+    struct kc_strvec values;
+    bool flag;
+};
+struct kc_docker_options {
+    struct kc_docker_option *v;
+    size_t n;
+};
+
+/* One entry of accessory files: or directories:. */
+struct kc_mount_spec {
+    char *local;   /* as written (files: a local path, relative to the cwd) */
+    char *remote;  /* path inside the container */
+    char *mode;    /* e.g. "0644"; NULL = default (files: 755, dirs: unset) */
+    char *owner;   /* "user[:group]" or NULL */
+    char *options; /* volume options ("ro", "z", ...) or NULL */
+};
+
+struct kc_logging {
+    char *driver; /* NULL = docker's default */
+    struct kc_kvlist options;
+};
+
+struct kc_accessory {
+    char *name;    /* the key under accessories: */
+    char *service; /* container name and service label; default SVC-NAME */
+    char *image;   /* with the accessory registry's server prefixed */
+    struct kc_registry registry;
+    bool has_registry;
+    struct kc_strvec hosts; /* resolved placement, config order, unique */
+    char *cmd;
+    char *port; /* as written; see kc_accessory_publish */
+    struct kc_kvlist labels;
+    struct kc_docker_options options; /* without restart */
+    char *restart;                    /* default "unless-stopped" */
+    struct kc_env env;
+    struct kc_mount_spec *files;
+    size_t nfiles;
+    struct kc_mount_spec *directories;
+    size_t ndirectories;
+    struct kc_strvec volumes;
+    char *network; /* default "kamal" */
+    const struct kc_node *proxy;
+};
+
+enum kc_ssh_config_mode { KC_SSH_CONFIG_DEFAULT, KC_SSH_CONFIG_TRUE, KC_SSH_CONFIG_FALSE,
+                          KC_SSH_CONFIG_FILES };
+
+struct kc_ssh {
+    char *user; /* default root */
+    int port;   /* default 22; 0 = not set in deploy.yml */
+    bool port_set;
+    char *proxy;         /* jump host: [user@]host[:port] */
+    char *proxy_command; /* ssh -W ... (not supported natively; error at connect) */
+    char *log_level;
+    bool keys_only;
+    struct kc_strvec keys;
+    struct kc_strvec key_data; /* secret names holding private keys */
+    enum kc_ssh_config_mode config_mode;
+    struct kc_strvec config_files;
+    bool forward_agent;
+};
+
+struct kc_sshkit {
+    int max_concurrent_starts; /* default 30 */
+    int pool_idle_timeout;     /* default 900 */
+    int dns_retries;           /* default 3 */
+};
+
+struct kc_config {
+    /* where it came from */
+    char *config_file;  /* as given (-c), default config/deploy.yml */
+    char *dest_file;    /* config/deploy.DEST.yml, or NULL */
+    char *destination;  /* -d, or NULL */
+    struct kc_tree tree; /* the merged raw tree (config output, aliases) */
+
+    /* root keys */
+    char *service;
+    char *image;
+    struct kc_registry registry;
+    struct kc_kvlist labels;
+    struct kc_strvec volumes;
+    struct kc_role *roles; /* sorted by name, primary role moved first */
+    size_t nroles;
+    struct kc_server *servers; /* every server entry, in config order */
+    size_t nservers;
+    struct kc_strvec hosts; /* all hosts: roles' and accessories', unique, ordered */
+    struct kc_env env;
+    struct kc_env *env_tags; /* env.tags values, parallel to env_tag_keys */
+    struct kc_strvec env_tag_keys;
+    struct kc_accessory *accessories; /* in config order */
+    size_t naccessories;
+    struct kc_ssh ssh;
+    struct kc_sshkit sshkit;
+    struct kc_logging logging;
+    struct kc_kvlist aliases; /* name -> command line */
+    char *hooks_path;         /* default .kamal/hooks */
+    char *secrets_path;       /* default .kamal/secrets */
+    char *primary_role;       /* default web */
+    char *minimum_version;
+    char *asset_path;
+    char *error_pages_path;
+    bool require_destination;
+    bool allow_empty_roles;
+    long retain_containers; /* default 5 */
+    long readiness_delay;   /* default 7 */
+    long deploy_timeout;    /* default 30 */
+    long drain_timeout;     /* default 30 */
+    long stop_timeout;      /* -1 = not set */
+    long boot_limit;        /* -1 = not set */
+    bool boot_limit_percent; /* boot_limit is a percentage of all hosts */
+    long boot_wait;         /* -1 = not set */
+    bool boot_parallel_roles;
+    const struct kc_node *proxy;   /* raw, validated */
+    const struct kc_node *builder; /* raw, validated */
+    const struct kc_node *output;  /* raw, validated */
+    const struct kc_node *hooks_output;
+
+    /* derived, exactly as Kamal derives them */
+    char *primary_host;            /* first host of the primary role, else first host */
+    char *service_and_destination; /* SVC or SVC-DEST */
+    char *run_dir;                 /* .kamal */
+    char *lock_dir;                /* .kamal/lock-SVC[-DEST] */
+    char *audit_log;               /* .kamal/SVC[-DEST]-audit.log */
+    char *app_dir;                 /* .kamal/apps/SVC[-DEST] */
+    char *accessory_env_dir;       /* .kamal/apps/SVC[-DEST]/env/accessories */
+};
+
+struct kc_load_opts {
+    const char *config_file; /* NULL = config/deploy.yml */
+    const char *destination; /* NULL = none */
+    const char *version;     /* --version, for KAMAL_VERSION in ERB; may be NULL */
+    bool skip_validation;    /* aliases: read the raw merged tree only */
+};
+
+void kc_config_init(struct kc_config *cfg);
+/* The whole pipeline. Returns 0 or KC_ECONFIG (also for a missing file). */
+int kc_config_load(struct kc_config *cfg, const struct kc_load_opts *opts, struct kc_err *err);
+void kc_config_release(struct kc_config *cfg);
+
+const struct kc_accessory *kc_config_accessory(const struct kc_config *cfg, const char *name);
+const struct kc_role *kc_config_role(const struct kc_config *cfg, const char *name);
+/* Roles that include host, in the config's role order. */
+void kc_config_roles_of_host(const struct kc_config *cfg, const char *host,
+                             struct kc_strvec *out);
+/* The tags of a host (from the servers entries). */
+const struct kc_strvec *kc_config_host_tags(const struct kc_config *cfg, const char *host);
+
+/* Accessory derived values. */
+/* "3306" -> "3306:3306"; "127.0.0.1:3306:3306" kept; NULL when no port. */
+char *kc_accessory_publish(const struct kc_accessory *acc);
+/* Host path of a files:/directories: entry, relative to the SSH user's home
+ * (files: SERVICE/remote; relative directories: SERVICE/local; absolute
+ * directories: local as written). */
+char *kc_accessory_file_host_path(const struct kc_accessory *acc, const struct kc_mount_spec *f);
+char *kc_accessory_dir_host_path(const struct kc_accessory *acc, const struct kc_mount_spec *d);
+/* .kamal/apps/SVC[-DEST]/env/accessories/NAME.env */
+char *kc_accessory_env_file(const struct kc_config *cfg, const struct kc_accessory *acc);
+
+/* Compare dotted versions ("2.12.0" vs "2.9"): <0, 0, >0. */
+int kc_version_compare(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,60 @@
+/* secrets.h - .kamal/secrets* files (dotenv) and lazy secret lookup.
+ *
+ * Files, as Kamal reads them: <secrets_path>-common, then <secrets_path>
+ * (or <secrets_path>.DEST with a destination; the plain file is then not
+ * read). Missing files are skipped; later values override earlier ones.
+ * Nothing is read until a verb asks for a value (kc_secrets_load). */
+#ifndef KAMAL_C_SECRETS_H
+#define KAMAL_C_SECRETS_H
+
+#include "err.h"
+#include "util.h"
+
+/* Runs a $(command) substitution: the command's stdout, trailing newlines
+ * removed, goes into out. Returns 0 or KC_ECONFIG (non-zero exit, cannot
+ * run) with the detail in err. */
+typedef int (*kc_cmd_runner)(void *ud, const char *command, struct kc_buf *out,
+                             struct kc_err *err);
+
+struct kc_dotenv_opts {
+    kc_cmd_runner run;   /* NULL: /bin/sh -c through kc_dotenv_run_sh */
+    void *ud;
+    bool lookup_process_env; /* $VAR falls back to getenv() (default in use) */
+};
+
+/* Parses dotenv text from file into vars (values already there, from earlier
+ * files, are visible to $VAR and are overridden by the file's own keys).
+ * Syntax (Ruby dotenv 3 as Kamal uses it): KEY=value lines, optional
+ * `export `, # comments (whole-line and after unquoted values), single quotes
+ * literal, double quotes with \n \t \" \\ \$ escapes and interpolation,
+ * unquoted values with interpolation, $VAR, ${VAR}, $(command) with nested
+ * parentheses, \$ to escape. A `$(kamal secrets ...)` substitution is an error
+ * naming the line (kamal-c has no secrets verbs yet). Errors name
+ * file:line. */
+int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kvlist *vars,
+                    const struct kc_dotenv_opts *opts, struct kc_err *err);
+
+/* The default runner: /bin/sh -c COMMAND, stdout captured (1 MiB cap),
+ * stderr passed through to ours. */
+int kc_dotenv_run_sh(void *ud, const char *command, struct kc_buf *out, struct kc_err *err);
+
+struct kc_secrets {
+    char *secrets_path;
+    char *destination;
+    bool loaded;
+    struct kc_kvlist values;
+    struct kc_strvec files; /* the files that would be / were read, in order */
+};
+
+void kc_secrets_init(struct kc_secrets *s, const char *secrets_path, const char *destination);
+/* Reads and parses the files (once). Returns 0 or KC_ECONFIG. */
+int kc_secrets_load(struct kc_secrets *s, const struct kc_dotenv_opts *opts, struct kc_err *err);
+/* Value of a loaded secret, or NULL. */
+const char *kc_secrets_get(const struct kc_secrets *s, const char *name);
+/* As kc_secrets_get, but a missing secret is KC_ECONFIG with Kamal's
+ * message: "secret 'X' not found in .kamal/secrets-common, .kamal/secrets". */
+int kc_secrets_require(const struct kc_secrets *s, const char *name, const char **value,
+                       struct kc_err *err);
+void kc_secrets_release(struct kc_secrets *s);
+
+#endif
