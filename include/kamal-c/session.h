@@ -1,0 +1,88 @@
+/* session.h - one libssh session to one host.
+ *
+ * A session is opened once per host per run and reused for every command (a
+ * channel per command). It must be used by one thread at a time (libssh's
+ * rule); different sessions may run in parallel threads. TCP_NODELAY is always
+ * on. Connecting and authenticating are bounded by connect_timeout; commands
+ * are not (an image pull may take minutes), but keepalives detect a dead peer.
+ *
+ * Host keys follow OpenSSH's accept-new: an unknown key is recorded in the
+ * known_hosts file, a changed key is refused (KC_EUNREACHABLE, the message names
+ * the host and the SHA256 fingerprint offered). Never weaker than that,
+ * whatever the ssh config says; StrictHostKeyChecking yes there also refuses
+ * unknown keys. */
+#ifndef KAMAL_C_SESSION_H
+#define KAMAL_C_SESSION_H
+
+#include <signal.h>
+
+#include "err.h"
+#include "util.h"
+
+enum kc_ssh_cfg { KC_SSHCFG_DEFAULT, KC_SSHCFG_NONE, KC_SSHCFG_FILES };
+
+struct kc_ssh_opts {
+    const char *host;      /* as in deploy.yml: name or address (a Host alias works) */
+    const char *user;      /* NULL: from ssh config, else root */
+    int port;              /* 0: from ssh config, else 22 */
+    const char *jump;      /* "[user@]host[:port]" or NULL (ssh.proxy) */
+    const struct kc_strvec *keys;     /* identity files (ssh.keys), may be NULL */
+    const struct kc_strvec *key_data; /* private keys as PEM text, may be NULL */
+    bool keys_only;                   /* no agent, only keys/key_data */
+    enum kc_ssh_cfg config_mode;      /* DEFAULT: ~/.ssh/config + /etc/ssh/ssh_config */
+    const struct kc_strvec *config_files; /* for KC_SSHCFG_FILES */
+    int connect_timeout;                  /* seconds; 0 = 10 */
+    int keepalive_interval;               /* seconds; 0 = 30 */
+    /* Set (by a signal handler) to ask running commands to stop waiting. */
+    const volatile sig_atomic_t *cancel;
+};
+
+struct kc_session;
+
+/* Connect, verify the host key, authenticate (agent, keys, key_data, ssh
+ * config IdentityFile). Failures are KC_EUNREACHABLE with the cause: refused,
+ * timed out, host key changed (with fingerprint), authentication failed. */
+int kc_session_open(struct kc_session **out, const struct kc_ssh_opts *o, struct kc_err *err);
+void kc_session_close(struct kc_session *s);
+/* The host name the session was opened for. */
+const char *kc_session_host(const struct kc_session *s);
+
+struct kc_exec_result {
+    int status; /* exit status; -1 when killed by a signal */
+    struct kc_buf out;
+    struct kc_buf err;
+    bool truncated; /* output beyond the cap was dropped */
+};
+void kc_exec_result_init(struct kc_exec_result *r);
+void kc_exec_result_release(struct kc_exec_result *r);
+
+/* Run one command line (already quoted) on a new channel, feeding stdin_data
+ * (may be NULL) then EOF, capturing stdout and stderr separately up to cap
+ * bytes each (0 = 1 MiB). Returns 0 when the command ran, whatever its exit
+ * status; KC_EUNREACHABLE when the connection failed or was lost;
+ * KC_EINTERRUPTED when cancel was set. */
+int kc_session_exec(struct kc_session *s, const char *cmdline, const void *stdin_data,
+                    size_t stdin_len, size_t cap, struct kc_exec_result *res, struct kc_err *err);
+
+/* Write data to path (relative paths are relative to the login directory)
+ * with the given mode, also when the file exists with another mode. SFTP,
+ * falling back to `cat >` + chmod when the server has no SFTP subsystem. */
+int kc_session_upload(struct kc_session *s, const char *path, const void *data, size_t len,
+                      int mode, struct kc_err *err);
+
+/* Run a command and hand each output line to cb as it arrives (for logs -f).
+ * With pty, the remote process gets a terminal and dies with the channel (its
+ * stderr is merged into stdout). Stops when the command ends, cb returns
+ * non-zero, or cancel is set. */
+typedef int (*kc_line_cb)(void *ud, const char *line, size_t len, bool is_stderr);
+int kc_session_stream(struct kc_session *s, const char *cmdline, bool pty, kc_line_cb cb,
+                      void *ud, int *status, struct kc_err *err);
+
+/* Interactive: a PTY sized like the local terminal, the local terminal in raw
+ * mode (restored on every exit path), window size changes forwarded, stdin
+ * pumped to the channel and output back. Returns the remote exit status in
+ * *status. */
+int kc_session_interactive(struct kc_session *s, const char *cmdline, int *status,
+                           struct kc_err *err);
+
+#endif
