@@ -68,6 +68,10 @@ void kc_node_free(struct kc_node *n);
 /* Interns a file name in the tree and returns the stable pointer for marks. */
 const char *kc_tree_file(struct kc_tree *t, const char *path);
 void kc_tree_release(struct kc_tree *t);
+/* Deep-merges overlay's root into base's (kc_node_deep_merge) and moves
+ * overlay's file names into base so the merged marks stay valid; overlay is
+ * left empty. This is how deploy.DEST.yml is laid over deploy.yml. */
+void kc_tree_merge(struct kc_tree *base, struct kc_tree *overlay);
 
 /* Lookup. */
 struct kc_node *kc_map_get(const struct kc_node *map, const char *key);
@@ -84,8 +88,15 @@ bool kc_node_long(const struct kc_node *n, long *out);
  * booleans normalised to "true"/"false" as Ruby's to_s would print them.
  * NULL for non-scalars. Points into the node or a static string. */
 const char *kc_node_text(const struct kc_node *n);
-/* "a mapping", "a sequence", "a string", "an integer", "a boolean", "null". */
+/* "a mapping", "a sequence", "a string", "an integer", "a float", "a boolean",
+ * "null". */
 const char *kc_node_kind(const struct kc_node *n);
+
+/* The same rules on raw plain text: Psych's null (empty, ~, null in any case)
+ * and booleans (yes/true/on, no/false/off in any case; 1, 0 or -1 for
+ * "not a boolean"). */
+bool kc_yaml_plain_is_null(const char *s);
+int kc_yaml_plain_bool(const char *s);
 
 /* ActiveSupport deep_merge!: mappings merge key by key recursively; any other
  * value in overlay replaces the one in base. Consumes overlay. */

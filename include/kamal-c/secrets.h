@@ -10,9 +10,10 @@
 #include "err.h"
 #include "util.h"
 
-/* Runs a $(command) substitution: the command's stdout, trailing newlines
- * removed, goes into out. Returns 0 or KC_ECONFIG (non-zero exit, cannot
- * run) with the detail in err. */
+/* Runs a $(command) substitution: the command's stdout goes into out as is
+ * (the parser then removes one trailing newline, as Ruby's chomp). Returns 0
+ * or KC_ECONFIG (non-zero exit, cannot run) with a short reason in err->msg,
+ * such as "exited with status 3"; the parser adds file:line. */
 typedef int (*kc_cmd_runner)(void *ud, const char *command, struct kc_buf *out,
                              struct kc_err *err);
 
@@ -22,15 +23,19 @@ struct kc_dotenv_opts {
     bool lookup_process_env; /* $VAR falls back to getenv() (default in use) */
 };
 
-/* Parses dotenv text from file into vars (values already there, from earlier
- * files, are visible to $VAR and are overridden by the file's own keys).
- * Syntax (Ruby dotenv 3 as Kamal uses it): KEY=value lines, optional
- * `export `, # comments (whole-line and after unquoted values), single quotes
- * literal, double quotes with \n \t \" \\ \$ escapes and interpolation,
- * unquoted values with interpolation, $VAR, ${VAR}, $(command) with nested
- * parentheses, \$ to escape. A `$(kamal secrets ...)` substitution is an error
- * naming the line (kamal-c has no secrets verbs yet). Errors name
- * file:line. */
+/* Parses dotenv text from file into vars (values already there are visible
+ * to $VAR and are overridden by the file's own keys; kc_secrets_load passes
+ * an empty list per file, as Kamal parses each file on its own).
+ * Syntax (Ruby dotenv 3 as Kamal uses it, details in dotenv.c): KEY=value
+ * lines, optional `export `, # comments (whole-line, and anywhere in an
+ * unquoted value), single quotes literal, double quotes with \" \\ \$
+ * escapes and interpolation (\n stays backslash-n unless
+ * DOTENV_LINEBREAK_MODE=legacy, as in dotenv 3), unquoted values with
+ * interpolation, $VAR, ${VAR}, $(command) with nested parentheses, \$ to
+ * escape. A `$(kamal secrets ...)` substitution is an error naming the line
+ * (kamal-c has no secrets verbs yet), and so are lines that are not KEY=value,
+ * a failing command and an unterminated $(. Errors name file:line. opts may be
+ * NULL (the shell runner, process environment on). */
 int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kvlist *vars,
                     const struct kc_dotenv_opts *opts, struct kc_err *err);
 
@@ -43,7 +48,8 @@ struct kc_secrets {
     char *destination;
     bool loaded;
     struct kc_kvlist values;
-    struct kc_strvec files; /* the files that would be / were read, in order */
+    struct kc_strvec files; /* before loading: the candidate files, in order;
+                             * after: the ones that existed and were read */
 };
 
 void kc_secrets_init(struct kc_secrets *s, const char *secrets_path, const char *destination);
