@@ -1,7 +1,7 @@
-/* main.c - placeholder until the dispatcher lands. */
-#include <stdio.h>
-int main(void)
+/* main.c - kamal-c's entry point: everything happens in kc_main. */
+#include "kamal-c/cli.h"
+
+int main(int argc, char **argv)
 {
-    puts("kamal-c " KC_VERSION);
-    return 0;
+    return kc_main(argc, argv);
 }

@@ -106,6 +106,17 @@ const char *kc_nearest(const char *word, const char *const *candidates, size_t n
 /* Parses a whole decimal integer (optional sign); false on anything else. */
 bool kc_parse_long(const char *s, long *out);
 
+/* Shell-style glob as Ruby's File.fnmatch with FNM_EXTGLOB: *, ?, [..] and
+ * {a,b} alternatives (nesting allowed). */
+bool kc_glob_match(const char *pattern, const char *s);
+/* True when pattern has any glob metacharacter. */
+bool kc_is_glob(const char *pattern);
+
+/* Splits s into words as a POSIX shell would split a simple command, with
+ * quotes ('...', "...") and backslashes honoured but nothing expanded, as
+ * Ruby's Shellwords.split does. Returns -1 on an unmatched quote. */
+int kc_shell_split(const char *s, struct kc_strvec *out);
+
 /* Hashing and encoding (self-contained, no crypto library needed). */
 void kc_sha256(const void *data, size_t len, unsigned char out[32]);
 /* Lowercase hex of sha256(data): 64 chars + NUL. */

@@ -1,0 +1,74 @@
+/* cli.h - the command table and the dispatcher.
+ *
+ * One static table of verbs (after tmux's cmd_entry and git's cmd_struct):
+ * name, summary, usage, arity, accepted options, capability flags and the
+ * handler, with sub-tables for verb groups (`accessory boot`, `lock status`).
+ * Arity and unknown options are checked once, generically, before a handler
+ * runs; capability flags are acted on once, in the dispatcher. */
+#ifndef KAMAL_C_CLI_H
+#define KAMAL_C_CLI_H
+
+#include "ctx.h"
+
+enum kc_verb_flags {
+    KC_V_CONFIG = 1 << 0,       /* loads deploy.yml (exit 3 on errors) */
+    KC_V_HOSTS = 1 << 1,        /* talks to hosts: filters and a fleet */
+    KC_V_LOCK = 1 << 2,         /* may take the deploy lock (the verb decides when) */
+    KC_V_LOCK_UPFRONT = 1 << 3, /* always mutates: the lock is taken before it runs */
+    KC_V_MUTATES = 1 << 4,      /* changes hosts: --dry-run prints instead */
+    KC_V_PASSTHROUGH = 1 << 5,  /* the remote command's words are kept verbatim */
+    KC_V_HIDDEN = 1 << 6,       /* not listed in help (as Kamal hides it) */
+    KC_V_FINISHED = 1 << 7,     /* prints "Finished in N.N s" at the end */
+};
+
+#define KC_MAX_VERB_OPTS 12
+
+struct kc_opt {
+    const char *lname; /* long name, without -- */
+    char sname;        /* short letter or 0 */
+    bool takes_value;
+    const char *argname; /* for help: --lines=N */
+    const char *help;
+};
+
+struct kc_args {
+    struct kc_strvec pos;
+    const char *vals[KC_MAX_VERB_OPTS];
+    bool set[KC_MAX_VERB_OPTS];
+    const struct kc_opt *opts; /* the verb's option table */
+};
+
+struct kc_verb;
+typedef int (*kc_verb_fn)(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err);
+
+struct kc_verb {
+    const char *name;
+    const char *summary;
+    const char *usage; /* operands, e.g. "NAME|all" */
+    int min_args;
+    int max_args;                  /* -1: unlimited */
+    const struct kc_opt *opts;     /* terminated by an entry with lname NULL */
+    unsigned flags;                /* enum kc_verb_flags */
+    int passthrough_at;            /* KC_V_PASSTHROUGH: first operand of the command */
+    kc_verb_fn exec;               /* NULL for groups */
+    const struct kc_verb *const *subs; /* NULL-terminated, for groups */
+    const char *help;              /* longer text for `help VERB` */
+};
+
+/* Verb option access by long name. */
+bool kc_args_flag(const struct kc_args *a, const char *lname);
+const char *kc_args_value(const struct kc_args *a, const char *lname);
+
+/* The root table (src/cli/table.c) and the verb groups. */
+extern const struct kc_verb kc_root_verb;
+
+/* The names of the root verbs (for alias conflict checks), NULL-terminated. */
+const char *const *kc_root_verb_names(void);
+
+/* Runs kamal-c with argv; returns the process exit status. */
+int kc_main(int argc, char **argv);
+
+/* Help text for a verb path (root when verb is &kc_root_verb). */
+void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth);
+
+#endif

@@ -1,0 +1,87 @@
+/* output.h - everything the user sees goes through one sink.
+ *
+ * Verbs report events (a message, a per-host result, a traced command, a
+ * planned command under --dry-run, a block of host output); the sink renders
+ * them as human text (host-prefixed lines, colour only on a TTY and never with
+ * NO_COLOR, -q and -v honoured, a closing "Finished in N.N s") or collects
+ * them into one JSON document (--format json) printed at the end.
+ *
+ * Every string is scrubbed of registered secret values before it is printed
+ * or stored, as a last line of defence: commands carry secrets as marked
+ * tokens already, so this only catches what slipped through (a remote error
+ * message echoing a value, say). The sink is thread-safe: worker threads for
+ * several hosts report into it at once. */
+#ifndef KAMAL_C_OUTPUT_H
+#define KAMAL_C_OUTPUT_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "util.h"
+
+enum kc_format { KC_FMT_TEXT, KC_FMT_JSON };
+enum kc_level { KC_LVL_ERROR, KC_LVL_WARN, KC_LVL_INFO, KC_LVL_DEBUG };
+
+struct kc_out_host; /* per-host record (JSON) */
+
+struct kc_out {
+    enum kc_format format;
+    int verbosity; /* -1 quiet (-q), 0 default, 1 verbose (-v) */
+    bool color;
+    FILE *out; /* results */
+    FILE *err; /* errors, warnings, traces */
+    pthread_mutex_t mu;
+    double t0;
+    char *command; /* "accessory boot", for JSON */
+    struct kc_strvec secrets;
+    struct kc_out_host *hosts; /* in order of first report */
+    size_t nhosts, caphosts;
+    struct kc_strvec messages; /* JSON: info/warn lines not tied to a host */
+    struct kc_kvlist counts;   /* outcome -> count, for the summary */
+    bool show_finished;        /* print "Finished in" at the end (text) */
+};
+
+void kc_out_init(struct kc_out *o, enum kc_format format, int verbosity, FILE *out, FILE *err);
+void kc_out_release(struct kc_out *o);
+void kc_out_set_command(struct kc_out *o, const char *command);
+/* Never print this value; shows "[REDACTED]" instead. Values shorter than 3
+ * bytes are ignored (they would blank ordinary text). */
+void kc_out_add_secret(struct kc_out *o, const char *value);
+/* A copy of s with every registered secret replaced. Caller frees. */
+char *kc_out_redact(struct kc_out *o, const char *s);
+
+/* A human message. host may be NULL. ERROR and WARN go to stderr; INFO to
+ * stdout (not with -q); DEBUG only with -v (stderr). */
+void kc_out_msg(struct kc_out *o, enum kc_level lvl, const char *host, const char *fmt, ...)
+    KC_PRINTF(4, 5);
+/* -v: the command about to run on host (display rendering), and its output. */
+void kc_out_trace_cmd(struct kc_out *o, const char *host, const char *cmdline);
+void kc_out_trace_output(struct kc_out *o, const char *host, const char *text, bool is_stderr);
+/* --dry-run: a mutation that would run (or "would write ..." for uploads). */
+void kc_out_planned(struct kc_out *o, const char *host, const char *what);
+/* The outcome for one subject on one host ("db" booted: "docker run"). */
+void kc_out_result(struct kc_out *o, const char *host, const char *subject, const char *outcome,
+                   const char *detail);
+/* A block of output from a host (server exec, details, logs): a header line
+ * "<label> <host>:" then the text (not with -q: no header), or JSON output. */
+void kc_out_block(struct kc_out *o, const char *label, const char *host, const char *text);
+/* One streamed line from a host (logs -f), prefixed with the host. */
+void kc_out_line(struct kc_out *o, const char *host, const char *line);
+/* Record a host-level failure (unreachable, failed step) for the summary and
+ * JSON; also printed as an error line in text mode. */
+void kc_out_host_error(struct kc_out *o, const char *host, const struct kc_err *err);
+/* Plain data to stdout as is (version, config dump); JSON mode stores it
+ * under "data" unless the caller passes JSON itself (is_json). */
+void kc_out_data(struct kc_out *o, const char *text, bool is_json);
+
+/* The top-level error, printed once (text: "kamal-c: error: ..." plus the
+ * hint, the command and the remote stderr where known). */
+void kc_out_error(struct kc_out *o, const struct kc_err *err);
+/* Closing: text prints the summary ("3 hosts: 2 unchanged, 1 booted") when
+ * results were reported and "Finished in N.N s" when show_finished; JSON
+ * prints the document. Returns exit_code, or 1 when stdout could not be
+ * written (ENOSPC, EIO; a closed pipe is ignored). */
+int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err);
+
+#endif

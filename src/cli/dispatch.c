@@ -1,0 +1,251 @@
+/* dispatch.c - kc_main: parse, resolve aliases, act on the verb's capability
+ * flags once (config, host selection, lock), run the verb, print the error
+ * once and map it to the exit status. */
+#include "kamal-c/cli.h"
+#include "kamal-c/ops.h"
+#include "parse.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KC_MAX_ALIAS_DEPTH 8
+
+/* The one piece of global state: set by the signal handler, read through
+ * ctx->cancel everywhere else. */
+static volatile sig_atomic_t cancel_flag;
+
+static void on_signal(int sig)
+{
+    if (cancel_flag) {
+        /* second Ctrl-C: the user wants out now */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    cancel_flag = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Looks name up in the aliases of the raw merged configuration. */
+static int lookup_alias(const struct kc_globals *g, const char *name, char **command,
+                        struct kc_err *err)
+{
+    *command = NULL;
+    const char *file = g->config_file ? g->config_file : "config/deploy.yml";
+    if (access(file, F_OK) != 0)
+        return 0;
+    struct kc_config cfg;
+    kc_config_init(&cfg);
+    struct kc_load_opts lo = {g->config_file, g->destination, g->version, true,
+                              NULL};
+    int rc = kc_config_load(&cfg, &lo, err);
+    if (rc == 0) {
+        const struct kc_node *aliases = kc_map_get(cfg.tree.root, "aliases");
+        const char *cmd = kc_node_text(kc_map_get(aliases, name));
+        if (cmd)
+            *command = kc_xstrdup(cmd);
+    }
+    kc_config_release(&cfg);
+    return rc;
+}
+
+/* argv for a re-parse: the words before the alias, the alias expansion,
+ * then the words after it. */
+static int expand_alias(const struct kc_parsed *p, int argc, char **argv, const char *command,
+                        struct kc_strvec *out, struct kc_err *err)
+{
+    kc_strvec_push(out, argv[0]);
+    int at = 1;
+    while (at < argc && strcmp(argv[at], p->alias_name) != 0)
+        kc_strvec_push(out, argv[at++]);
+    int rc = 0;
+    if (kc_shell_split(command, out) != 0)
+        rc = kc_err_set(err, KC_ECONFIG, "alias '%s': unmatched quote in '%s'", p->alias_name,
+                        command);
+    for (size_t i = 0; rc == 0 && i < p->alias_args.n; i++)
+        kc_strvec_push(out, p->alias_args.v[i]);
+    return rc;
+}
+
+static int unknown_command(const char *word, struct kc_err *err)
+{
+    const struct kc_verb *const *subs = kc_root_verb.subs;
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; subs[i] && n < 64; i++)
+        if (!(subs[i]->flags & KC_V_HIDDEN))
+            names[n++] = subs[i]->name;
+    const char *near = kc_nearest(word, names, n);
+    kc_err_set(err, KC_EUSAGE, "unknown command '%s'", word);
+    if (near)
+        kc_err_set_hint(err, "did you mean '%s'?", near);
+    else
+        kc_err_set_hint(err, "run 'kamal-c help' for the list of commands");
+    return KC_EUSAGE;
+}
+
+/* Parses argv, following aliases; *owned keeps expanded argv alive. */
+static int parse_with_aliases(struct kc_parsed *p, int argc, char **argv, struct kc_strvec *owned,
+                              struct kc_err *err)
+{
+    for (int depth = 0;; depth++) {
+        int rc = kc_parse_argv(p, argc, argv, err);
+        if (rc || p->alias_name == NULL)
+            return rc;
+        if (depth >= KC_MAX_ALIAS_DEPTH)
+            return kc_err_set(err, KC_ECONFIG, "alias '%s' expands into itself", p->alias_name);
+        char *command = NULL;
+        rc = lookup_alias(&p->g, p->alias_name, &command, err);
+        if (rc)
+            return rc;
+        if (command == NULL)
+            return unknown_command(p->alias_name, err);
+        struct kc_strvec next = KC_STRVEC_INIT;
+        rc = expand_alias(p, argc, argv, command, &next, err);
+        free(command);
+        if (rc) {
+            kc_strvec_release(&next);
+            return rc;
+        }
+        kc_strvec_release(owned);
+        *owned = next;
+        argc = (int)owned->n;
+        argv = owned->v;
+        kc_parsed_release(p);
+        kc_parsed_init(p);
+    }
+}
+
+static int load_config(struct kc_ctx *ctx, struct kc_config *cfg, struct kc_err *err)
+{
+    kc_config_init(cfg);
+    struct kc_load_opts lo = {ctx->g.config_file, ctx->g.destination, ctx->g.version, false,
+                              NULL};
+    int rc = kc_config_load(cfg, &lo, err);
+    if (rc)
+        return rc;
+    ctx->cfg = cfg;
+    kc_secrets_init(&ctx->secrets, cfg->secrets_path, cfg->destination);
+    return 0;
+}
+
+/* Runs the verb with its capability flags applied. */
+static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err *err)
+{
+    const struct kc_verb *v = p->verb;
+    struct kc_config cfg;
+    bool have_cfg = false;
+    int rc = 0;
+    if (v->flags & KC_V_CONFIG) {
+        rc = load_config(ctx, &cfg, err);
+        have_cfg = rc == 0 || ctx->cfg != NULL;
+    }
+    if (rc == 0 && (v->flags & KC_V_HOSTS))
+        rc = kc_ctx_select(ctx, err);
+    if (rc == 0 && (v->flags & KC_V_HOSTS))
+        rc = kc_ctx_fleet(ctx, err);
+    bool locked_here = false;
+    if (rc == 0 && (v->flags & KC_V_LOCK_UPFRONT)) {
+        rc = kc_lock_take(ctx, NULL, err);
+        locked_here = rc == 0;
+    }
+    if (rc == 0)
+        rc = v->exec(ctx, &p->args, err);
+    /* Whatever happened, a lock this run took is released: after Ctrl-C too,
+     * so the interruption is remembered and the flag cleared for the release
+     * (a second Ctrl-C still ends the process at once). */
+    if (kc_ctx_cancelled(ctx)) {
+        ctx->cancel_signal = (int)*ctx->cancel;
+        *ctx->cancel = 0;
+    }
+    if (locked_here || ctx->lock_held) {
+        struct kc_err rel = KC_ERR_INIT;
+        int rrc = kc_lock_drop(ctx, &rel);
+        if (rrc && rc == 0) {
+            kc_err_move(err, &rel);
+            rc = rrc;
+        }
+        kc_err_release(&rel);
+    }
+    if (ctx->cancel_signal && (rc == 0 || rc == KC_EINTERRUPTED)) {
+        rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted by %s",
+                        ctx->cancel_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        if (locked_here)
+            kc_err_set_hint(err, "the deploy lock was released");
+    }
+    /* the fleet's sessions must close before the configuration goes */
+    kc_fleet_free(ctx->fleet);
+    ctx->fleet = NULL;
+    if (have_cfg) {
+        kc_config_release(&cfg);
+        ctx->cfg = NULL;
+    }
+    return rc;
+}
+
+static int help_for(const struct kc_parsed *p)
+{
+    kc_help_print(stdout, p->path, p->depth);
+    return 0;
+}
+
+int kc_main(int argc, char **argv)
+{
+    struct kc_parsed p;
+    struct kc_err err = KC_ERR_INIT;
+    struct kc_strvec owned = KC_STRVEC_INIT;
+    kc_parsed_init(&p);
+    int rc = parse_with_aliases(&p, argc, argv, &owned, &err);
+
+    struct kc_out out;
+    kc_out_init(&out, p.g.format, p.g.verbosity, stdout, stderr);
+    int status;
+    if (rc == 0 && (p.g.help || (p.verb == NULL && p.depth == 1))) {
+        status = help_for(&p);
+        goto done;
+    }
+    if (rc == 0 && p.verb == NULL) {
+        char *name = kc_verb_path_name(&p);
+        kc_err_set(&err, KC_EUSAGE, "'kamal-c %s' needs a subcommand", name);
+        kc_err_set_hint(&err, "run 'kamal-c help %s' to list them", name);
+        free(name);
+        rc = KC_EUSAGE;
+    }
+    if (rc == 0)
+        rc = kc_check_arity(&p, &err);
+    if (rc == 0) {
+        install_signals();
+        struct kc_ctx ctx;
+        kc_ctx_init(&ctx, &out, &cancel_flag);
+        ctx.g = p.g;
+        ctx.command = p.path[1]->name;
+        ctx.subcommand = p.depth > 2 ? p.path[2]->name : NULL;
+        char *name = kc_verb_path_name(&p);
+        kc_out_set_command(&out, name);
+        free(name);
+        out.show_finished = (p.verb->flags & KC_V_FINISHED) != 0;
+        rc = run_verb(&ctx, &p, &err);
+        kc_ctx_release(&ctx);
+    }
+    if (rc)
+        kc_out_error(&out, &err);
+    status = kc_out_finish(&out, kc_exit_status(rc), &err);
+done:
+    kc_out_release(&out);
+    kc_err_release(&err);
+    kc_parsed_release(&p);
+    kc_strvec_release(&owned);
+    return status;
+}

@@ -1,0 +1,88 @@
+/* help.c - help text generated from the command table. */
+#include "kamal-c/cli.h"
+#include "parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char exit_codes[] = "Exit codes:\n"
+                                 "  0  success: everything converged, including \"nothing to do\"\n"
+                                 "  1  a step failed on at least one host\n"
+                                 "  2  usage error (unknown command or option, missing argument)\n"
+                                 "  3  configuration error (detected before any connection)\n"
+                                 "  4  a host could not be reached or authenticated\n"
+                                 "  5  the deploy lock is held by someone else\n"
+                                 "  6  drift found and --fail-on-drift given\n"
+                                 "  130 interrupted (SIGINT/SIGTERM)\n";
+
+static void print_opt(FILE *f, const struct kc_opt *o)
+{
+    char left[64];
+    if (o->sname)
+        snprintf(left, sizeof left, "-%c, --%s%s%s", o->sname, o->lname, o->takes_value ? "=" : "",
+                 o->takes_value ? o->argname : "");
+    else
+        snprintf(left, sizeof left, "    --%s%s%s", o->lname, o->takes_value ? "=" : "",
+                 o->takes_value ? o->argname : "");
+    fprintf(f, "  %-32s %s\n", left, o->help);
+}
+
+static void print_globals(FILE *f)
+{
+    fprintf(f, "Global options (before or after the command):\n");
+    for (const struct kc_opt *o = kc_global_opts(); o->lname; o++)
+        print_opt(f, o);
+}
+
+static void print_subs(FILE *f, const struct kc_verb *group, const char *prefix)
+{
+    for (size_t i = 0; group->subs[i]; i++) {
+        const struct kc_verb *v = group->subs[i];
+        if (v->flags & KC_V_HIDDEN)
+            continue;
+        char left[80];
+        snprintf(left, sizeof left, "%s%s%s%s", prefix, v->name, v->usage ? " " : "",
+                 v->usage ? v->usage : "");
+        fprintf(f, "  %-34s %s\n", left, v->summary);
+    }
+}
+
+void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth)
+{
+    const struct kc_verb *v = path[depth - 1];
+    if (depth == 1) {
+        fprintf(f, "kamal-c %s - deploy containers to hosts over SSH (reads Kamal %s's "
+                   "config/deploy.yml)\n\n",
+                KC_VERSION, "2.12");
+        fprintf(f, "Usage: kamal-c COMMAND [ARGS] [OPTIONS]\n\nCommands:\n");
+        print_subs(f, v, "");
+        fputc('\n', f);
+        print_globals(f);
+        fprintf(f, "\n%s", exit_codes);
+        fprintf(f, "\nRun 'kamal-c help COMMAND' for a command's own options.\n");
+        return;
+    }
+    struct kc_buf name = KC_BUF_INIT;
+    for (size_t i = 1; i < depth; i++)
+        kc_buf_addf(&name, "%s%s", i > 1 ? " " : "", path[i]->name);
+    if (v->subs) {
+        fprintf(f, "kamal-c %s - %s\n\nCommands:\n", kc_buf_str(&name), v->summary);
+        char *prefix = kc_xasprintf("%s ", kc_buf_str(&name));
+        print_subs(f, v, prefix);
+        free(prefix);
+    } else {
+        fprintf(f, "Usage: kamal-c %s%s%s [OPTIONS]\n\n%s\n", kc_buf_str(&name),
+                v->usage ? " " : "", v->usage ? v->usage : "", v->summary);
+        if (v->help)
+            fprintf(f, "\n%s\n", v->help);
+        if (v->opts && v->opts[0].lname) {
+            fprintf(f, "\nOptions:\n");
+            for (const struct kc_opt *o = v->opts; o->lname; o++)
+                print_opt(f, o);
+        }
+    }
+    fputc('\n', f);
+    print_globals(f);
+    fprintf(f, "\n%s", exit_codes);
+    kc_buf_release(&name);
+}

@@ -1,0 +1,17 @@
+/* verbs.h - the verb groups of the command table (one file each). */
+#ifndef KAMAL_C_CLI_VERBS_H
+#define KAMAL_C_CLI_VERBS_H
+
+#include "kamal-c/cli.h"
+
+extern const struct kc_verb kc_verb_accessory;
+extern const struct kc_verb kc_verb_audit;
+extern const struct kc_verb kc_verb_config;
+extern const struct kc_verb kc_verb_help;
+extern const struct kc_verb kc_verb_init;
+extern const struct kc_verb kc_verb_lock;
+extern const struct kc_verb kc_verb_registry;
+extern const struct kc_verb kc_verb_server;
+extern const struct kc_verb kc_verb_version;
+
+#endif

@@ -1,0 +1,401 @@
+/* accessory_boot.c - convergent `accessory boot`.
+ *
+ *   state found                    action                       reported as
+ *   running, config unchanged      nothing                      unchanged
+ *   created / exited               docker start                 started
+ *   paused                         docker unpause               started
+ *   dead                           remove it, then boot         booted
+ *   restarting (crash loop)        nothing; fail with its logs  failed
+ *   missing                        directories, files, env,     booted
+ *                                  login if needed, docker run
+ *   running/stopped, but differs   start if stopped; list what  drift
+ *                                  differs, suggest reboot
+ *
+ * Phase 1 probes every host without the lock. The lock is taken only when
+ * some host needs a change; phase 2 re-probes those hosts under the lock (a
+ * concurrent run may have done the work) and acts, all hosts in parallel. */
+#include "accessory_int.h"
+#include "kamal-c/accessory.h"
+#include "kamal-c/ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum acc_action { ACT_NONE, ACT_START, ACT_UNPAUSE, ACT_BOOT, ACT_REPLACE_DEAD, ACT_FAIL };
+
+struct acc_decision {
+    enum acc_action action;
+    bool managed;
+    struct kc_strvec diffs; /* non-empty: drift */
+    char *fail;             /* ACT_FAIL: why */
+    bool fail_logs;         /* attach the container's last logs */
+};
+
+struct host_job {
+    struct acc_set *set;
+    bool fail_on_drift;
+    size_t *idx; /* accessories (indexes into set) on this host */
+    size_t n;
+    struct kc_host_probe probe;
+    struct acc_decision *dec;
+    bool needs_change;
+    bool drift;
+};
+
+static void decision_reset(struct acc_decision *d)
+{
+    kc_strvec_release(&d->diffs);
+    free(d->fail);
+    memset(d, 0, sizeof *d);
+}
+
+static bool changes_host(const struct acc_decision *d)
+{
+    return d->action == ACT_START || d->action == ACT_UNPAUSE || d->action == ACT_BOOT ||
+           d->action == ACT_REPLACE_DEAD;
+}
+
+static void decide_existing(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w,
+                            const struct kc_host_probe *hp, const struct kc_acc_probe *p,
+                            struct acc_decision *d)
+{
+    const char *st = p->status;
+    if (strcmp(st, "dead") == 0) {
+        d->action = ACT_REPLACE_DEAD;
+        return;
+    }
+    if (strcmp(st, "restarting") == 0 || strcmp(st, "removing") == 0) {
+        d->action = ACT_FAIL;
+        bool crash_loop = strcmp(st, "restarting") == 0;
+        d->fail = kc_xasprintf("the container is %s%s", st, crash_loop ? " (crash loop)" : "");
+        d->fail_logs = crash_loop;
+        return;
+    }
+    char digest[65];
+    struct kc_err ignored = KC_ERR_INIT;
+    bool have_digest = kc_accessory_digest(ctx->cfg, w->acc, h->name, digest, &ignored) == 0;
+    kc_err_release(&ignored);
+    struct kc_acc_desired want = {have_digest ? digest : NULL, w->env_sha, KC_KVLIST_INIT};
+    kc_kvlist_copy(&want.files, &w->file_shas);
+    kc_accessory_compare(ctx->cfg, w->acc, h->name, hp, p, &want, &d->diffs, &d->managed);
+    kc_kvlist_release(&want.files);
+    if (strcmp(st, "created") == 0 || strcmp(st, "exited") == 0)
+        d->action = ACT_START;
+    else if (strcmp(st, "paused") == 0)
+        d->action = ACT_UNPAUSE;
+    else
+        d->action = ACT_NONE;
+}
+
+static void decide(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job)
+{
+    job->needs_change = false;
+    job->drift = false;
+    for (size_t k = 0; k < job->n; k++) {
+        struct acc_decision *d = &job->dec[k];
+        const struct acc_want *w = &job->set->want[job->idx[k]];
+        const struct kc_acc_probe *p = &job->probe.acc[k];
+        decision_reset(d);
+        if (!p->exists && p->others.n) {
+            char *names = kc_strvec_join(&p->others, ", ");
+            d->action = ACT_FAIL;
+            d->fail = kc_xasprintf("no container named %s, but %s carries its label "
+                                   "service=%s; remove it or rename it",
+                                   w->acc->service, names, w->acc->service);
+            free(names);
+        } else if (!p->exists) {
+            d->action = ACT_BOOT;
+        } else {
+            decide_existing(ctx, h, w, &job->probe, p, d);
+        }
+        job->needs_change |= changes_host(d);
+        job->drift |= d->diffs.n > 0;
+    }
+}
+
+static int probe_host(struct kc_host *h, struct host_job *job, struct kc_err *err)
+{
+    struct kc_ctx *ctx = job->set->ctx;
+    const struct kc_accessory **accs = kc_xcalloc(job->n + 1, sizeof *accs);
+    for (size_t k = 0; k < job->n; k++)
+        accs[k] = job->set->accs[job->idx[k]];
+    struct kc_cmd c = KC_CMD_INIT;
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    kc_cmd_accessory_probe(&c, ctx->cfg, accs, job->n);
+    kc_host_probe_release(&job->probe);
+    int rc = kc_remote_run(h, &c, KC_PROBE, &res, err);
+    if (rc == 0)
+        rc = kc_accessory_probe_parse(kc_buf_str(&res.out), job->n, &job->probe, err);
+    if (rc == 0 && job->probe.docker_version == NULL) {
+        rc = kc_err_set(err, KC_EREMOTE, "docker is not available on %s", h->name);
+        kc_err_set_remote(err, job->probe.docker_error);
+    }
+    if (rc == 0)
+        decide(ctx, h, job);
+    kc_cmd_release(&c);
+    kc_exec_result_release(&res);
+    free(accs);
+    return rc;
+}
+
+static char *drift_detail(const struct acc_decision *d, const char *name, const char *did)
+{
+    char *list = kc_strvec_join(&d->diffs, "; ");
+    char *s = kc_xasprintf("%s%sdiffers from deploy.yml: %s; run 'kamal-c accessory reboot %s' "
+                           "to apply",
+                           did ? did : "", did ? "; " : "", list, name);
+    free(list);
+    return s;
+}
+
+/* Reports a decision that needed no action (phase 1, or phase 2 after the
+ * re-probe found the work done). */
+static void report_still(struct kc_ctx *ctx, struct kc_host *h, const struct acc_decision *d,
+                         const struct kc_accessory *acc)
+{
+    if (d->diffs.n) {
+        char *detail = drift_detail(d, acc->name, NULL);
+        kc_out_result(ctx->out, h->name, acc->name, "drift", detail);
+        free(detail);
+    } else {
+        kc_out_result(ctx->out, h->name, acc->name, "unchanged",
+                      d->managed ? NULL
+                                 : "unmanaged: not booted by kamal-c, compared field by field");
+    }
+}
+
+static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_decision *d,
+                     const struct kc_accessory *acc, struct kc_err *err)
+{
+    int rc = step_simple(h, d->action == ACT_START ? kc_cmd_accessory_start
+                                                   : kc_cmd_accessory_unpause,
+                         acc, KC_MUTATE | KC_CHECK, NULL, err);
+    if (rc == 0)
+        rc = step_confirm(ctx, h, acc, err);
+    if (rc)
+        return rc;
+    char *msg = kc_xasprintf("Started %s accessory", acc->name);
+    struct kc_err aerr = KC_ERR_INIT;
+    kc_audit(ctx, h, NULL, msg, &aerr);
+    kc_err_release(&aerr);
+    free(msg);
+    const char *did = d->action == ACT_START ? "docker start" : "docker unpause";
+    if (d->diffs.n) {
+        char *detail = drift_detail(d, acc->name, did);
+        kc_out_result(ctx->out, h->name, acc->name, "drift", detail);
+        free(detail);
+    } else {
+        kc_out_result(ctx->out, h->name, acc->name, "started", did);
+    }
+    return 0;
+}
+
+static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, size_t k,
+                    struct kc_err *err)
+{
+    const struct acc_want *w = &job->set->want[job->idx[k]];
+    const struct kc_acc_probe *p = &job->probe.acc[k];
+    int rc = 0;
+    if (job->dec[k].action == ACT_REPLACE_DEAD)
+        rc = step_simple(h, kc_cmd_accessory_rm, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
+    double t0 = kc_now();
+    if (rc == 0)
+        rc = step_boot(ctx, h, w, !p->image_present, !job->probe.network_exists, err);
+    if (rc == 0) {
+        char *detail = ctx->g.dry_run ? kc_xstrdup("docker run (dry run)")
+                                      : kc_xasprintf("docker run, running after %.1f s",
+                                                     kc_now() - t0);
+        kc_out_result(ctx->out, h->name, w->acc->name, "booted", detail);
+        free(detail);
+    }
+    return rc;
+}
+
+static int act_one(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, size_t k,
+                   struct kc_err *err)
+{
+    struct acc_decision *d = &job->dec[k];
+    const struct kc_accessory *acc = job->set->accs[job->idx[k]];
+    switch (d->action) {
+    case ACT_NONE:
+        report_still(ctx, h, d, acc);
+        return 0;
+    case ACT_START:
+    case ACT_UNPAUSE:
+        return act_start(ctx, h, d, acc, err);
+    case ACT_BOOT:
+    case ACT_REPLACE_DEAD:
+        return act_boot(ctx, h, job, k, err);
+    case ACT_FAIL:
+        kc_err_set(err, KC_EREMOTE, "%s: %s", acc->name, d->fail);
+        if (d->fail_logs)
+            step_attach_logs(h, acc, err);
+        return KC_EREMOTE;
+    }
+    return 0;
+}
+
+/* Runs every accessory's action on the host; the first failure is the
+ * host's error, and the others still run. */
+static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
+                    struct kc_err *err)
+{
+    int worst = 0;
+    for (size_t k = 0; k < job->n; k++) {
+        struct kc_err one = KC_ERR_INIT;
+        int rc = act_one(ctx, h, job, k, &one);
+        if (rc) {
+            const struct kc_accessory *acc = job->set->accs[job->idx[k]];
+            kc_out_result(ctx->out, h->name, acc->name,
+                          rc == KC_EUNREACHABLE ? "unreachable" : "failed", one.msg);
+            if (worst == 0)
+                kc_err_move(err, &one);
+            worst = kc_code_worst(worst, rc);
+        }
+        kc_err_release(&one);
+        if (rc == KC_EUNREACHABLE || rc == KC_EINTERRUPTED)
+            break;
+    }
+    return worst;
+}
+
+static void report_unreachable(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
+                               const struct kc_err *err)
+{
+    for (size_t k = 0; k < job->n; k++)
+        kc_out_result(ctx->out, h->name, job->set->accs[job->idx[k]]->name, "unreachable",
+                      err->msg);
+}
+
+/* Phase 1: probe; hosts with nothing to do report now. */
+static int phase1(struct kc_host *h, void *ud, struct kc_err *err)
+{
+    struct host_job *job = &((struct host_job *)ud)[kc_strvec_index(
+        &((struct host_job *)ud)->set->hosts, h->name)];
+    struct kc_ctx *ctx = job->set->ctx;
+    int rc = probe_host(h, job, err);
+    if (rc == KC_EUNREACHABLE)
+        report_unreachable(ctx, h, job, err);
+    if (rc || job->needs_change)
+        return rc;
+    return act_host(ctx, h, job, err); /* only reports and fails here */
+}
+
+/* Phase 2, under the lock: re-probe, then act. */
+static int phase2(struct kc_host *h, void *ud, struct kc_err *err)
+{
+    struct host_job *job = &((struct host_job *)ud)[kc_strvec_index(
+        &((struct host_job *)ud)->set->hosts, h->name)];
+    struct kc_ctx *ctx = job->set->ctx;
+    int rc = probe_host(h, job, err);
+    if (rc == KC_EUNREACHABLE)
+        report_unreachable(ctx, h, job, err);
+    if (rc)
+        return rc;
+    return act_host(ctx, h, job, err);
+}
+
+static void jobs_init(struct acc_set *set, bool fail_on_drift, struct host_job *jobs)
+{
+    for (size_t i = 0; i < set->hosts.n; i++) {
+        struct host_job *j = &jobs[i];
+        memset(j, 0, sizeof *j);
+        j->set = set;
+        j->fail_on_drift = fail_on_drift;
+        j->idx = kc_xcalloc(set->n + 1, sizeof *j->idx);
+        j->n = acc_set_on_host(set, set->hosts.v[i], j->idx);
+        j->dec = kc_xcalloc(j->n + 1, sizeof *j->dec);
+    }
+}
+
+static void jobs_release(struct host_job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < jobs[i].n; k++)
+            decision_reset(&jobs[i].dec[k]);
+        free(jobs[i].dec);
+        free(jobs[i].idx);
+        kc_host_probe_release(&jobs[i].probe);
+    }
+    free(jobs);
+}
+
+/* Runs fn on the hosts whose flag is set (all when pick is NULL). */
+static int run_phase(struct kc_ctx *ctx, struct acc_set *set, struct host_job *jobs,
+                     const bool *pick, kc_host_fn fn, struct kc_err *errs)
+{
+    size_t n = set->hosts.n, m = 0;
+    struct kc_host **hosts = kc_xcalloc(n + 1, sizeof *hosts);
+    struct kc_err *sub = kc_xcalloc(n + 1, sizeof *sub);
+    size_t *back = kc_xcalloc(n + 1, sizeof *back);
+    for (size_t i = 0; i < n; i++)
+        if (pick == NULL || pick[i]) {
+            hosts[m] = kc_ctx_host(ctx, set->hosts.v[i]);
+            back[m++] = i;
+        }
+    int code = kc_fleet_each(ctx->fleet, hosts, m, fn, jobs, sub);
+    for (size_t i = 0; i < m; i++)
+        kc_err_move(&errs[back[i]], &sub[i]);
+    free(hosts);
+    free(sub);
+    free(back);
+    return code;
+}
+
+static int finish(struct kc_ctx *ctx, struct acc_set *set, struct host_job *jobs,
+                  struct kc_err *errs, bool fail_on_drift, struct kc_err *err)
+{
+    size_t n = set->hosts.n;
+    struct kc_host **hosts = kc_ctx_fleet_hosts(ctx, &set->hosts);
+    int code = 0;
+    bool drift = false;
+    for (size_t i = 0; i < n; i++) {
+        code = kc_code_worst(code, errs[i].code);
+        drift |= jobs[i].drift;
+    }
+    int rc = kc_report_host_errors(ctx, hosts, errs, n, code, err);
+    if (rc == 0 && drift && fail_on_drift)
+        rc = kc_err_set(err, KC_EDRIFT, "drift found (--fail-on-drift)");
+    free(hosts);
+    return rc;
+}
+
+int kc_accessory_boot(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
+{
+    struct acc_set set;
+    int rc = acc_set_select(ctx, req->name, true, &set, err);
+    if (rc == 0)
+        rc = acc_set_prepare(&set, err);
+    if (rc) {
+        acc_set_release(&set);
+        return rc;
+    }
+    acc_set_note_empty(&set);
+    size_t n = set.hosts.n;
+    struct host_job *jobs = kc_xcalloc(n + 1, sizeof *jobs);
+    struct kc_err *errs = kc_xcalloc(n + 1, sizeof *errs);
+    bool *pick = kc_xcalloc(n + 1, sizeof *pick);
+    jobs_init(&set, req->fail_on_drift, jobs);
+
+    run_phase(ctx, &set, jobs, NULL, phase1, errs);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        pick[i] = errs[i].code == KC_OK && jobs[i].needs_change;
+        any |= pick[i];
+    }
+    if (any && !kc_ctx_cancelled(ctx)) {
+        rc = kc_lock_take(ctx, NULL, err);
+        if (rc == 0)
+            run_phase(ctx, &set, jobs, pick, phase2, errs);
+    }
+    if (rc == 0)
+        rc = finish(ctx, &set, jobs, errs, req->fail_on_drift, err);
+    for (size_t i = 0; i < n; i++)
+        kc_err_release(&errs[i]);
+    free(errs);
+    free(pick);
+    jobs_release(jobs, n);
+    acc_set_release(&set);
+    return rc;
+}

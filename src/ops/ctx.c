@@ -1,0 +1,263 @@
+/* ctx.c - the run context: host selection (-h/-r/-p), the fleet with the
+ * configuration's SSH settings, lazy secrets, the performer. */
+#include "kamal-c/ctx.h"
+#include "kamal-c/ops.h"
+#include "kamal-c/local.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void kc_ctx_init(struct kc_ctx *ctx, struct kc_out *out, volatile sig_atomic_t *cancel)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->out = out;
+    ctx->cancel = cancel;
+    ctx->g.lock_wait_timeout = 900;
+}
+
+void kc_ctx_release(struct kc_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    kc_fleet_free(ctx->fleet);
+    kc_secrets_release(&ctx->secrets);
+    kc_strvec_release(&ctx->hosts);
+    kc_strvec_release(&ctx->roles);
+    free(ctx->performer);
+    kc_strvec_release(&ctx->key_data_values);
+}
+
+bool kc_ctx_cancelled(const struct kc_ctx *ctx)
+{
+    return ctx->cancel && *ctx->cancel;
+}
+
+/* Splits a filter list; every pattern must match at least one candidate. */
+static int match_filter(const char *opt, const char *list, const struct kc_strvec *candidates,
+                        struct kc_strvec *matched, struct kc_err *err)
+{
+    struct kc_strvec pats = KC_STRVEC_INIT;
+    kc_strvec_split(&pats, list, ",");
+    int rc = 0;
+    if (pats.n == 0)
+        rc = kc_err_set(err, KC_EUSAGE, "--%s: empty list", opt);
+    for (size_t i = 0; rc == 0 && i < pats.n; i++) {
+        bool any = false;
+        for (size_t j = 0; j < candidates->n; j++) {
+            if (kc_glob_match(pats.v[i], candidates->v[j])) {
+                any = true;
+                kc_strvec_push_unique(matched, candidates->v[j]);
+            }
+        }
+        if (!any) {
+            rc = kc_err_set(err, KC_EUSAGE, "no %s match '%s'", strcmp(opt, "hosts") ? "roles" : "hosts",
+                            pats.v[i]);
+            char *all = kc_strvec_join(candidates, ", ");
+            kc_err_set_hint(err, "configured %s: %s", opt, *all ? all : "(none)");
+            free(all);
+        }
+    }
+    kc_strvec_release(&pats);
+    return rc;
+}
+
+static void role_names(const struct kc_config *cfg, struct kc_strvec *out)
+{
+    for (size_t i = 0; i < cfg->nroles; i++)
+        kc_strvec_push(out, cfg->roles[i].name);
+}
+
+/* Keeps, in cfg->hosts order, the hosts that are in both sets. */
+static void intersect_in_order(const struct kc_strvec *order, const struct kc_strvec *a,
+                               const struct kc_strvec *b, struct kc_strvec *out)
+{
+    for (size_t i = 0; i < order->n; i++)
+        if ((a == NULL || kc_strvec_contains(a, order->v[i])) &&
+            (b == NULL || kc_strvec_contains(b, order->v[i])))
+            kc_strvec_push(out, order->v[i]);
+}
+
+/* Roles that keep at least one selected host. */
+static void select_roles(struct kc_ctx *ctx, const struct kc_strvec *role_filter)
+{
+    const struct kc_config *cfg = ctx->cfg;
+    for (size_t i = 0; i < cfg->nroles; i++) {
+        const struct kc_role *r = &cfg->roles[i];
+        if (role_filter && !kc_strvec_contains(role_filter, r->name))
+            continue;
+        for (size_t j = 0; j < r->hosts.n; j++) {
+            if (kc_strvec_contains(&ctx->hosts, r->hosts.v[j])) {
+                kc_strvec_push(&ctx->roles, r->name);
+                break;
+            }
+        }
+    }
+}
+
+/* -p: the first --hosts entry, else the primary role's (or first selected
+ * role's) first host, else the configuration's primary host. */
+static const char *primary_of_selection(const struct kc_ctx *ctx, bool by_hosts)
+{
+    if (by_hosts && ctx->hosts.n)
+        return ctx->hosts.v[0];
+    for (size_t i = 0; i < ctx->roles.n; i++) {
+        const struct kc_role *r = kc_config_role(ctx->cfg, ctx->roles.v[i]);
+        for (size_t j = 0; r && j < r->hosts.n; j++)
+            if (kc_strvec_contains(&ctx->hosts, r->hosts.v[j]))
+                return r->hosts.v[j];
+    }
+    return ctx->hosts.n ? ctx->hosts.v[0] : ctx->cfg->primary_host;
+}
+
+int kc_ctx_select(struct kc_ctx *ctx, struct kc_err *err)
+{
+    const struct kc_config *cfg = ctx->cfg;
+    struct kc_strvec by_hosts = KC_STRVEC_INIT, roles = KC_STRVEC_INIT, all_roles = KC_STRVEC_INIT;
+    struct kc_strvec by_roles = KC_STRVEC_INIT;
+    int rc = 0;
+    role_names(cfg, &all_roles);
+    if (ctx->g.hosts)
+        rc = match_filter("hosts", ctx->g.hosts, &cfg->hosts, &by_hosts, err);
+    if (rc == 0 && ctx->g.roles) {
+        rc = match_filter("roles", ctx->g.roles, &all_roles, &roles, err);
+        for (size_t i = 0; rc == 0 && i < roles.n; i++)
+            kc_strvec_copy(&by_roles, &kc_config_role(cfg, roles.v[i])->hosts);
+    }
+    if (rc == 0) {
+        intersect_in_order(&cfg->hosts, ctx->g.hosts ? &by_hosts : NULL,
+                           ctx->g.roles ? &by_roles : NULL, &ctx->hosts);
+        if (ctx->g.hosts && ctx->g.roles && ctx->hosts.n == 0) {
+            rc = kc_err_set(err, KC_EUSAGE, "no host matches both --hosts '%s' and --roles '%s'",
+                            ctx->g.hosts, ctx->g.roles);
+        }
+    }
+    if (rc == 0) {
+        select_roles(ctx, ctx->g.roles ? &roles : NULL);
+        if (ctx->g.primary && ctx->hosts.n) {
+            char *p = kc_xstrdup(primary_of_selection(ctx, ctx->g.hosts != NULL));
+            kc_strvec_release(&ctx->hosts);
+            kc_strvec_push_nodup(&ctx->hosts, p);
+        }
+    }
+    kc_strvec_release(&by_hosts);
+    kc_strvec_release(&roles);
+    kc_strvec_release(&all_roles);
+    kc_strvec_release(&by_roles);
+    return rc;
+}
+
+bool kc_ctx_selected(const struct kc_ctx *ctx, const char *host)
+{
+    return kc_strvec_contains(&ctx->hosts, host);
+}
+
+const char *kc_ctx_lock_host(const struct kc_ctx *ctx)
+{
+    return ctx->cfg->primary_host;
+}
+
+static enum kc_ssh_cfg ssh_config_mode(enum kc_ssh_config_mode m)
+{
+    switch (m) {
+    case KC_SSH_CONFIG_FALSE:
+        return KC_SSHCFG_NONE;
+    case KC_SSH_CONFIG_FILES:
+        return KC_SSHCFG_FILES;
+    default:
+        return KC_SSHCFG_DEFAULT;
+    }
+}
+
+int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
+{
+    if (ctx->fleet)
+        return 0;
+    const struct kc_config *cfg = ctx->cfg;
+    if (cfg->ssh.proxy_command)
+        return kc_err_set(err, KC_ECONFIG, "ssh.proxy_command is not supported by kamal-c; use "
+                                           "ssh.proxy (a jump host) instead");
+    for (size_t i = 0; i < cfg->ssh.key_data.n; i++) {
+        const char *pem = NULL;
+        int rc = kc_ctx_secret(ctx, cfg->ssh.key_data.v[i], &pem, err);
+        if (rc) {
+            kc_err_prefix(err, "ssh.key_data");
+            return rc;
+        }
+        kc_strvec_push(&ctx->key_data_values, pem);
+    }
+    struct kc_fleet_opts fo = {
+        .dry_run = ctx->g.dry_run,
+        .max_starts = cfg->sshkit.max_concurrent_starts,
+        .connect_timeout = 0,
+        .cancel = ctx->cancel,
+        .before_connect = kc_hook_pre_connect,
+        .before_connect_ud = ctx,
+    };
+    const char *t = getenv("KAMAL_C_CONNECT_TIMEOUT");
+    long v;
+    if (t && kc_parse_long(t, &v) && v > 0)
+        fo.connect_timeout = (int)v;
+    ctx->fleet = kc_fleet_new(ctx->out, &fo);
+    return 0;
+}
+
+struct kc_host *kc_ctx_host(struct kc_ctx *ctx, const char *name)
+{
+    const struct kc_ssh *ssh = &ctx->cfg->ssh;
+    struct kc_ssh_opts o;
+    memset(&o, 0, sizeof o);
+    o.host = name;
+    o.user = ssh->user;
+    o.port = ssh->port_set ? ssh->port : 0;
+    o.jump = ssh->proxy;
+    o.keys = &ssh->keys;
+    o.key_data = &ctx->key_data_values;
+    o.keys_only = ssh->keys_only;
+    o.config_mode = ssh_config_mode(ssh->config_mode);
+    o.config_files = &ssh->config_files;
+    return kc_fleet_host(ctx->fleet, name, &o);
+}
+
+struct kc_host **kc_ctx_fleet_hosts(struct kc_ctx *ctx, const struct kc_strvec *names)
+{
+    struct kc_host **hosts = kc_xcalloc(names->n + 1, sizeof *hosts);
+    for (size_t i = 0; i < names->n; i++)
+        hosts[i] = kc_ctx_host(ctx, names->v[i]);
+    return hosts;
+}
+
+int kc_ctx_secrets(struct kc_ctx *ctx, struct kc_err *err)
+{
+    if (ctx->secrets.loaded)
+        return 0;
+    struct kc_dotenv_opts o = {NULL, NULL, true};
+    int rc = kc_secrets_load(&ctx->secrets, &o, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < ctx->secrets.values.n; i++)
+        kc_out_add_secret(ctx->out, ctx->secrets.values.v[i].value);
+    return 0;
+}
+
+int kc_ctx_secret(struct kc_ctx *ctx, const char *name, const char **value, struct kc_err *err)
+{
+    int rc = kc_ctx_secrets(ctx, err);
+    if (rc)
+        return rc;
+    return kc_secrets_require(&ctx->secrets, name, value, err);
+}
+
+const char *kc_ctx_performer(struct kc_ctx *ctx)
+{
+    if (ctx->performer == NULL) {
+        const char *git[] = {"git", "config", "user.email", NULL};
+        const char *who[] = {"whoami", NULL};
+        ctx->performer = kc_local_line(git);
+        if (ctx->performer == NULL)
+            ctx->performer = kc_local_line(who);
+        if (ctx->performer == NULL)
+            ctx->performer = kc_xstrdup("unknown");
+    }
+    return ctx->performer;
+}

@@ -1,0 +1,462 @@
+/* out.c - the output sink: human text or one JSON document (see output.h). */
+#include "kamal-c/output.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct kc_out_host {
+    char *host;
+    cJSON *results; /* array of {subject, outcome, detail} */
+    cJSON *planned; /* array of strings */
+    struct kc_buf output;
+    char *error;
+    const char *error_kind;
+};
+
+/* ANSI colours, used only when o->color. */
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_GREEN "\033[32m"
+#define C_BLUE "\033[34m"
+#define C_DIM "\033[2m"
+#define C_OFF "\033[0m"
+
+static bool want_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    if (nc && *nc)
+        return false;
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(fileno(f));
+}
+
+void kc_out_init(struct kc_out *o, enum kc_format format, int verbosity, FILE *out, FILE *err)
+{
+    memset(o, 0, sizeof *o);
+    o->format = format;
+    o->verbosity = verbosity;
+    o->out = out;
+    o->err = err;
+    o->color = format == KC_FMT_TEXT && want_color(out);
+    o->t0 = kc_now();
+    pthread_mutex_init(&o->mu, NULL);
+}
+
+static void host_release(struct kc_out_host *h)
+{
+    free(h->host);
+    cJSON_Delete(h->results);
+    cJSON_Delete(h->planned);
+    kc_buf_release(&h->output);
+    free(h->error);
+}
+
+void kc_out_release(struct kc_out *o)
+{
+    if (o == NULL)
+        return;
+    for (size_t i = 0; i < o->nhosts; i++)
+        host_release(&o->hosts[i]);
+    free(o->hosts);
+    free(o->command);
+    kc_strvec_release(&o->secrets);
+    kc_strvec_release(&o->messages);
+    kc_kvlist_release(&o->counts);
+    pthread_mutex_destroy(&o->mu);
+}
+
+void kc_out_set_command(struct kc_out *o, const char *command)
+{
+    free(o->command);
+    o->command = kc_xstrdup(command);
+}
+
+void kc_out_add_secret(struct kc_out *o, const char *value)
+{
+    if (value == NULL || strlen(value) < 3)
+        return;
+    pthread_mutex_lock(&o->mu);
+    kc_strvec_push_unique(&o->secrets, value);
+    pthread_mutex_unlock(&o->mu);
+}
+
+/* Caller holds the mutex (or owns o exclusively). */
+static char *redact_locked(struct kc_out *o, const char *s)
+{
+    char *cur = kc_xstrdup(s ? s : "");
+    for (size_t i = 0; i < o->secrets.n; i++) {
+        const char *secret = o->secrets.v[i];
+        if (strstr(cur, secret) == NULL)
+            continue;
+        struct kc_buf b = KC_BUF_INIT;
+        size_t sl = strlen(secret);
+        const char *p = cur, *hit;
+        while ((hit = strstr(p, secret)) != NULL) {
+            kc_buf_add(&b, p, (size_t)(hit - p));
+            kc_buf_adds(&b, "[REDACTED]");
+            p = hit + sl;
+        }
+        kc_buf_adds(&b, p);
+        free(cur);
+        cur = kc_buf_detach(&b);
+    }
+    return cur;
+}
+
+char *kc_out_redact(struct kc_out *o, const char *s)
+{
+    pthread_mutex_lock(&o->mu);
+    char *r = redact_locked(o, s);
+    pthread_mutex_unlock(&o->mu);
+    return r;
+}
+
+static struct kc_out_host *host_rec(struct kc_out *o, const char *host)
+{
+    for (size_t i = 0; i < o->nhosts; i++)
+        if (strcmp(o->hosts[i].host, host) == 0)
+            return &o->hosts[i];
+    kc_xgrow((void **)&o->hosts, &o->caphosts, o->nhosts + 1, sizeof(*o->hosts));
+    struct kc_out_host *h = &o->hosts[o->nhosts++];
+    memset(h, 0, sizeof *h);
+    h->host = kc_xstrdup(host);
+    h->results = cJSON_CreateArray();
+    h->planned = cJSON_CreateArray();
+    return h;
+}
+
+static const char *paint(const struct kc_out *o, const char *code)
+{
+    return o->color ? code : "";
+}
+
+/* Writes "[host] " (or nothing) then text and a newline, to f. */
+static void emit_line(struct kc_out *o, FILE *f, const char *host, const char *color,
+                      const char *prefix, const char *text)
+{
+    if (host)
+        fprintf(f, "%s[%s]%s ", paint(o, C_BLUE), host, paint(o, C_OFF));
+    fprintf(f, "%s%s%s%s\n", color ? paint(o, color) : "", prefix ? prefix : "", text,
+            color ? paint(o, C_OFF) : "");
+}
+
+void kc_out_msg(struct kc_out *o, enum kc_level lvl, const char *host, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *raw = kc_xvasprintf(fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&o->mu);
+    char *s = redact_locked(o, raw);
+    free(raw);
+    if (o->format == KC_FMT_JSON) {
+        /* errors and warnings still reach people on stderr */
+        if (lvl <= KC_LVL_WARN)
+            emit_line(o, o->err, host, NULL, lvl == KC_LVL_ERROR ? "error: " : "warning: ", s);
+        else if (lvl == KC_LVL_INFO)
+            kc_strvec_push(&o->messages, s);
+    } else if (lvl == KC_LVL_ERROR) {
+        emit_line(o, o->err, host, C_RED, "error: ", s);
+    } else if (lvl == KC_LVL_WARN) {
+        emit_line(o, o->err, host, C_YELLOW, "warning: ", s);
+    } else if (lvl == KC_LVL_INFO && o->verbosity >= 0) {
+        emit_line(o, o->out, host, NULL, NULL, s);
+    } else if (lvl == KC_LVL_DEBUG && o->verbosity > 0) {
+        emit_line(o, o->err, host, C_DIM, NULL, s);
+    }
+    fflush(o->out);
+    free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_trace_cmd(struct kc_out *o, const char *host, const char *cmdline)
+{
+    if (o->verbosity <= 0)
+        return;
+    pthread_mutex_lock(&o->mu);
+    char *s = redact_locked(o, cmdline);
+    emit_line(o, o->err, host, C_DIM, "$ ", s);
+    free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_trace_output(struct kc_out *o, const char *host, const char *text, bool is_stderr)
+{
+    if (o->verbosity <= 0 || text == NULL || *text == '\0')
+        return;
+    pthread_mutex_lock(&o->mu);
+    char *s = redact_locked(o, text);
+    char *save = NULL;
+    for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        emit_line(o, o->err, host, C_DIM, is_stderr ? "  ! " : "  | ", line);
+    free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_planned(struct kc_out *o, const char *host, const char *what)
+{
+    pthread_mutex_lock(&o->mu);
+    char *s = redact_locked(o, what);
+    if (o->format == KC_FMT_JSON)
+        cJSON_AddItemToArray(host_rec(o, host)->planned, cJSON_CreateString(s));
+    else
+        emit_line(o, o->out, host, NULL, "would run: ", s);
+    fflush(o->out);
+    free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+static void count_outcome(struct kc_out *o, const char *outcome)
+{
+    const char *cur = kc_kvlist_get(&o->counts, outcome);
+    long n = 0;
+    if (cur)
+        kc_parse_long(cur, &n);
+    char num[32];
+    snprintf(num, sizeof num, "%ld", n + 1);
+    kc_kvlist_set(&o->counts, outcome, num);
+}
+
+static const char *outcome_color(const char *outcome)
+{
+    if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "unreachable") == 0)
+        return C_RED;
+    if (strcmp(outcome, "drift") == 0)
+        return C_YELLOW;
+    if (strcmp(outcome, "unchanged") == 0)
+        return C_DIM;
+    return C_GREEN;
+}
+
+void kc_out_result(struct kc_out *o, const char *host, const char *subject, const char *outcome,
+                   const char *detail)
+{
+    pthread_mutex_lock(&o->mu);
+    char *d = detail ? redact_locked(o, detail) : NULL;
+    struct kc_out_host *h = host_rec(o, host);
+    count_outcome(o, outcome);
+    if (o->format == KC_FMT_JSON) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "subject", subject);
+        cJSON_AddStringToObject(r, "outcome", outcome);
+        if (d)
+            cJSON_AddStringToObject(r, "detail", d);
+        cJSON_AddItemToArray(h->results, r);
+    } else if (o->verbosity >= 0 || strcmp(outcome, "failed") == 0) {
+        FILE *f = o->out;
+        fprintf(f, "%s[%s]%s %s: %s%s%s%s%s\n", paint(o, C_BLUE), host, paint(o, C_OFF), subject,
+                paint(o, outcome_color(outcome)), outcome, paint(o, C_OFF), d ? " - " : "",
+                d ? d : "");
+        fflush(f);
+    }
+    free(d);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_block(struct kc_out *o, const char *label, const char *host, const char *text)
+{
+    pthread_mutex_lock(&o->mu);
+    char *s = redact_locked(o, text);
+    if (o->format == KC_FMT_JSON) {
+        kc_buf_adds(&host_rec(o, host)->output, s);
+    } else {
+        if (o->verbosity >= 0)
+            fprintf(o->out, "%s%s%s%s:%s\n", paint(o, C_BLUE), label ? label : "",
+                    label ? " " : "", host, paint(o, C_OFF));
+        size_t n = strlen(s);
+        while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+            s[--n] = '\0';
+        if (n)
+            fprintf(o->out, "%s\n", s);
+        if (o->verbosity >= 0)
+            fputc('\n', o->out);
+        fflush(o->out);
+    }
+    free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_line(struct kc_out *o, const char *host, const char *line)
+{
+    pthread_mutex_lock(&o->mu);
+    char *s = redact_locked(o, line);
+    if (o->format == KC_FMT_JSON) {
+        struct kc_out_host *h = host_rec(o, host);
+        kc_buf_adds(&h->output, s);
+        kc_buf_addc(&h->output, '\n');
+    } else {
+        emit_line(o, o->out, host, NULL, NULL, s);
+        fflush(o->out);
+    }
+    free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+static void add_err_details(struct kc_out *o, FILE *f, const struct kc_err *err)
+{
+    if (err->command) {
+        char *c = redact_locked(o, err->command);
+        fprintf(f, "  command: %s\n", c);
+        free(c);
+    }
+    if (err->remote_err && *err->remote_err) {
+        char *r = redact_locked(o, err->remote_err);
+        size_t n = strlen(r);
+        while (n && r[n - 1] == '\n')
+            r[--n] = '\0';
+        char *save = NULL;
+        for (char *line = strtok_r(r, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            fprintf(f, "  | %s\n", line);
+        free(r);
+    }
+    if (err->hint) {
+        char *h = redact_locked(o, err->hint);
+        fprintf(f, "  hint: %s\n", h);
+        free(h);
+    }
+}
+
+void kc_out_host_error(struct kc_out *o, const char *host, const struct kc_err *err)
+{
+    pthread_mutex_lock(&o->mu);
+    struct kc_out_host *h = host_rec(o, host);
+    char *m = redact_locked(o, err->msg ? err->msg : kc_code_name(err->code));
+    free(h->error);
+    h->error = kc_xstrdup(m);
+    h->error_kind = err->code == KC_EUNREACHABLE ? "unreachable" : "failed";
+    if (o->format == KC_FMT_TEXT) {
+        fprintf(o->err, "%s[%s]%s %serror:%s %s\n", paint(o, C_BLUE), host, paint(o, C_OFF),
+                paint(o, C_RED), paint(o, C_OFF), m);
+        add_err_details(o, o->err, err);
+        fflush(o->err);
+    }
+    free(m);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_data(struct kc_out *o, const char *text, bool is_json)
+{
+    pthread_mutex_lock(&o->mu);
+    char *s = redact_locked(o, text);
+    if (o->format == KC_FMT_JSON && !is_json)
+        kc_strvec_push(&o->messages, s);
+    else
+        fputs(s, o->out);
+    fflush(o->out);
+    free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_error(struct kc_out *o, const struct kc_err *err)
+{
+    pthread_mutex_lock(&o->mu);
+    char *line = kc_err_format(err);
+    char *s = redact_locked(o, line);
+    free(line);
+    fprintf(o->err, "%skamal-c: error:%s %s\n", paint(o, C_RED), paint(o, C_OFF), s);
+    free(s);
+    add_err_details(o, o->err, err);
+    fflush(o->err);
+    pthread_mutex_unlock(&o->mu);
+}
+
+/* "3 hosts: 2 unchanged, 1 booted" */
+static void print_summary(struct kc_out *o, double secs)
+{
+    struct kc_buf b = KC_BUF_INIT;
+    kc_buf_addf(&b, "%zu host%s:", o->nhosts, o->nhosts == 1 ? "" : "s");
+    for (size_t i = 0; i < o->counts.n; i++)
+        kc_buf_addf(&b, "%s %s %s", i ? "," : "", o->counts.v[i].value, o->counts.v[i].key);
+    size_t failed = 0;
+    for (size_t i = 0; i < o->nhosts; i++)
+        failed += o->hosts[i].error != NULL;
+    if (failed && o->counts.n == 0)
+        kc_buf_addf(&b, " %zu failed", failed);
+    kc_buf_addf(&b, " in %.1f s", secs);
+    fprintf(o->out, "%s\n", kc_buf_str(&b));
+    kc_buf_release(&b);
+}
+
+static cJSON *json_document(struct kc_out *o, int exit_code, const struct kc_err *err,
+                            double secs)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "command", o->command ? o->command : "");
+    cJSON_AddBoolToObject(doc, "ok", exit_code == 0);
+    cJSON_AddNumberToObject(doc, "exit_code", exit_code);
+    cJSON_AddNumberToObject(doc, "duration_s", (double)(long)(secs * 1000) / 1000.0);
+    cJSON *hosts = cJSON_AddArrayToObject(doc, "hosts");
+    for (size_t i = 0; i < o->nhosts; i++) {
+        struct kc_out_host *h = &o->hosts[i];
+        cJSON *jh = cJSON_CreateObject();
+        cJSON_AddStringToObject(jh, "host", h->host);
+        cJSON_AddStringToObject(jh, "status", h->error ? h->error_kind : "ok");
+        cJSON_AddItemToObject(jh, "results", h->results);
+        h->results = NULL;
+        if (cJSON_GetArraySize(h->planned) > 0) {
+            cJSON_AddItemToObject(jh, "planned", h->planned);
+            h->planned = NULL;
+        }
+        if (h->output.len)
+            cJSON_AddStringToObject(jh, "output", kc_buf_str(&h->output));
+        if (h->error)
+            cJSON_AddStringToObject(jh, "error", h->error);
+        cJSON_AddItemToArray(hosts, jh);
+    }
+    cJSON *summary = cJSON_AddObjectToObject(doc, "summary");
+    for (size_t i = 0; i < o->counts.n; i++) {
+        long n = 0;
+        kc_parse_long(o->counts.v[i].value, &n);
+        cJSON_AddNumberToObject(summary, o->counts.v[i].key, (double)n);
+    }
+    if (o->messages.n) {
+        cJSON *msgs = cJSON_AddArrayToObject(doc, "messages");
+        for (size_t i = 0; i < o->messages.n; i++)
+            cJSON_AddItemToArray(msgs, cJSON_CreateString(o->messages.v[i]));
+    }
+    if (err && err->code != KC_OK) {
+        cJSON *je = cJSON_AddObjectToObject(doc, "error");
+        cJSON_AddStringToObject(je, "kind", kc_code_name(err->code));
+        char *m = kc_err_format(err);
+        char *r = redact_locked(o, m);
+        cJSON_AddStringToObject(je, "message", r);
+        free(m);
+        free(r);
+        if (err->hint)
+            cJSON_AddStringToObject(je, "hint", err->hint);
+    }
+    return doc;
+}
+
+int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err)
+{
+    pthread_mutex_lock(&o->mu);
+    double secs = kc_now() - o->t0;
+    if (o->format == KC_FMT_JSON) {
+        cJSON *doc = json_document(o, exit_code, err, secs);
+        char *text = cJSON_Print(doc);
+        fprintf(o->out, "%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(doc);
+    } else if (o->counts.n || (o->show_finished && o->nhosts)) {
+        print_summary(o, secs);
+    } else if (o->show_finished && o->verbosity >= 0) {
+        fprintf(o->out, "Finished in %.1f s\n", secs);
+    }
+    pthread_mutex_unlock(&o->mu);
+    /* like git: a result that could not be written is a failure, unless the
+     * reader went away (a closed pipe is the reader's choice) */
+    if (fflush(o->out) != 0 || ferror(o->out)) {
+        if (errno != EPIPE) {
+            fprintf(o->err, "kamal-c: error: could not write output: %s\n", strerror(errno));
+            return exit_code ? exit_code : 1;
+        }
+    }
+    return exit_code;
+}

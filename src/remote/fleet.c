@@ -1,0 +1,371 @@
+/* fleet.c - per-host sessions opened lazily, the remote-command choke point,
+ * and the parallel runner (see fleet.h). */
+#include "kamal-c/fleet.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kc_fleet {
+    struct kc_out *out;
+    struct kc_fleet_opts opts;
+    struct kc_host **hosts;
+    size_t n, cap;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int starting; /* connection starts in flight */
+    bool before_connect_done;
+    int before_connect_code;
+    struct kc_err before_connect_err;
+};
+
+struct kc_fleet *kc_fleet_new(struct kc_out *out, const struct kc_fleet_opts *opts)
+{
+    struct kc_fleet *f = kc_xcalloc(1, sizeof *f);
+    f->out = out;
+    f->opts = *opts;
+    if (f->opts.max_starts <= 0)
+        f->opts.max_starts = 30;
+    if (f->opts.connect_timeout <= 0)
+        f->opts.connect_timeout = 10;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    return f;
+}
+
+static void host_free(struct kc_host *h)
+{
+    kc_session_close(h->session);
+    free(h->name);
+    free(h->user);
+    free(h->jump);
+    kc_strvec_release(&h->keys);
+    kc_strvec_release(&h->key_data);
+    kc_strvec_release(&h->config_files);
+    kc_err_release(&h->conn_err);
+    free(h);
+}
+
+void kc_fleet_free(struct kc_fleet *f)
+{
+    if (f == NULL)
+        return;
+    for (size_t i = 0; i < f->n; i++)
+        host_free(f->hosts[i]);
+    free(f->hosts);
+    kc_err_release(&f->before_connect_err);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f);
+}
+
+bool kc_fleet_dry_run(const struct kc_fleet *f)
+{
+    return f->opts.dry_run;
+}
+
+struct kc_out *kc_fleet_out(const struct kc_fleet *f)
+{
+    return f->out;
+}
+
+static void copy_vec(struct kc_strvec *dst, const struct kc_strvec *src)
+{
+    if (src)
+        kc_strvec_copy(dst, src);
+}
+
+struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct kc_ssh_opts *ssh)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->hosts[i]->name, name) == 0)
+            return f->hosts[i];
+    struct kc_host *h = kc_xcalloc(1, sizeof *h);
+    h->fleet = f;
+    h->name = kc_xstrdup(name);
+    if (ssh) {
+        h->user = ssh->user ? kc_xstrdup(ssh->user) : NULL;
+        h->port = ssh->port;
+        h->jump = ssh->jump ? kc_xstrdup(ssh->jump) : NULL;
+        copy_vec(&h->keys, ssh->keys);
+        copy_vec(&h->key_data, ssh->key_data);
+        h->keys_only = ssh->keys_only;
+        h->config_mode = ssh->config_mode;
+        copy_vec(&h->config_files, ssh->config_files);
+    }
+    kc_xgrow((void **)&f->hosts, &f->cap, f->n + 1, sizeof(*f->hosts));
+    f->hosts[f->n++] = h;
+    return h;
+}
+
+/* Runs the before-connect callback exactly once per fleet; every caller
+ * gets its result. Called with f->mu held. */
+static int before_connect_once(struct kc_fleet *f, struct kc_err *err)
+{
+    if (!f->before_connect_done) {
+        f->before_connect_done = true;
+        if (f->opts.before_connect)
+            f->before_connect_code =
+                f->opts.before_connect(f->opts.before_connect_ud, &f->before_connect_err);
+    }
+    if (f->before_connect_code && err) {
+        kc_err_set(err, f->before_connect_code, "%s",
+                   f->before_connect_err.msg ? f->before_connect_err.msg : "pre-connect failed");
+        if (f->before_connect_err.remote_err)
+            kc_err_set_remote(err, f->before_connect_err.remote_err);
+    }
+    return f->before_connect_code;
+}
+
+static void fill_ssh_opts(const struct kc_host *h, struct kc_ssh_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->host = h->name;
+    o->user = h->user;
+    o->port = h->port;
+    o->jump = h->jump;
+    o->keys = &h->keys;
+    o->key_data = &h->key_data;
+    o->keys_only = h->keys_only;
+    o->config_mode = h->config_mode;
+    o->config_files = &h->config_files;
+    o->connect_timeout = h->fleet->opts.connect_timeout;
+    o->cancel = h->fleet->opts.cancel;
+}
+
+static void copy_err(struct kc_err *dst, const struct kc_err *src)
+{
+    if (dst == NULL)
+        return;
+    kc_err_set(dst, src->code, "%s", src->msg ? src->msg : kc_code_name(src->code));
+    kc_err_set_host(dst, src->host);
+    if (src->hint)
+        kc_err_set_hint(dst, "%s", src->hint);
+}
+
+int kc_host_connect(struct kc_host *h, struct kc_err *err)
+{
+    struct kc_fleet *f = h->fleet;
+    if (h->session)
+        return 0;
+    if (h->conn_code) {
+        copy_err(err, &h->conn_err);
+        return h->conn_code;
+    }
+    pthread_mutex_lock(&f->mu);
+    int rc = before_connect_once(f, err);
+    while (rc == 0 && f->starting >= f->opts.max_starts)
+        pthread_cond_wait(&f->cv, &f->mu);
+    if (rc == 0)
+        f->starting++;
+    pthread_mutex_unlock(&f->mu);
+    if (rc)
+        return rc;
+
+    struct kc_ssh_opts o;
+    fill_ssh_opts(h, &o);
+    kc_out_msg(f->out, KC_LVL_DEBUG, h->name, "connecting");
+    rc = kc_session_open(&h->session, &o, &h->conn_err);
+
+    pthread_mutex_lock(&f->mu);
+    f->starting--;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+
+    if (rc) {
+        h->session = NULL;
+        h->conn_code = rc;
+        kc_err_set_host(&h->conn_err, h->name);
+        copy_err(err, &h->conn_err);
+    }
+    return rc;
+}
+
+static int ran_with_failure(struct kc_host *h, const struct kc_cmd *cmd,
+                            const struct kc_exec_result *res, struct kc_err *err)
+{
+    char *display = kc_cmd_render_display(cmd);
+    kc_err_set(err, KC_EREMOTE, "command failed with exit status %d", res->status);
+    kc_err_set_host(err, h->name);
+    kc_err_set_command(err, display);
+    kc_err_set_remote(err, res->err.len ? kc_buf_str(&res->err) : kc_buf_str(&res->out));
+    free(display);
+    return KC_EREMOTE;
+}
+
+int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
+                  struct kc_exec_result *res, struct kc_err *err)
+{
+    struct kc_fleet *f = h->fleet;
+    struct kc_exec_result local;
+    if (res == NULL) {
+        kc_exec_result_init(&local);
+        res = &local;
+    }
+    kc_buf_reset(&res->out);
+    kc_buf_reset(&res->err);
+    res->status = 0;
+
+    char *display = kc_cmd_render_display(cmd);
+    if ((flags & KC_MUTATE) && f->opts.dry_run) {
+        kc_out_planned(f->out, h->name, display);
+        free(display);
+        if (res == &local)
+            kc_exec_result_release(&local);
+        return 0;
+    }
+    int rc = kc_host_connect(h, err);
+    if (rc == 0) {
+        if (!(flags & KC_QUIET))
+            kc_out_trace_cmd(f->out, h->name, display);
+        char *line = kc_cmd_render_exec(cmd);
+        rc = kc_session_exec(h->session, line, cmd->stdin_data, cmd->stdin_len, 0, res, err);
+        free(line);
+        if (rc == KC_EUNREACHABLE) {
+            h->lost = true;
+            kc_err_set_host(err, h->name);
+        }
+    }
+    if (rc == 0 && !(flags & KC_QUIET)) {
+        kc_out_trace_output(f->out, h->name, kc_buf_str(&res->out), false);
+        kc_out_trace_output(f->out, h->name, kc_buf_str(&res->err), true);
+    }
+    if (rc == 0 && (flags & KC_CHECK) && res->status != 0)
+        rc = ran_with_failure(h, cmd, res, err);
+    free(display);
+    if (res == &local)
+        kc_exec_result_release(&local);
+    return rc;
+}
+
+int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size_t len, int mode,
+                     struct kc_err *err)
+{
+    struct kc_fleet *f = h->fleet;
+    if (f->opts.dry_run) {
+        char *what = kc_xasprintf("(upload) write %s (mode %04o, %zu bytes)", path, mode, len);
+        kc_out_planned(f->out, h->name, what);
+        free(what);
+        return 0;
+    }
+    int rc = kc_host_connect(h, err);
+    if (rc)
+        return rc;
+    kc_out_msg(f->out, KC_LVL_DEBUG, h->name, "uploading %s (mode %04o, %zu bytes)", path, mode,
+               len);
+    rc = kc_session_upload(h->session, path, data, len, mode, err);
+    if (rc)
+        kc_err_set_host(err, h->name);
+    if (rc == KC_EUNREACHABLE)
+        h->lost = true;
+    return rc;
+}
+
+int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_line_cb cb,
+                     void *ud, int *status, struct kc_err *err)
+{
+    int rc = kc_host_connect(h, err);
+    if (rc)
+        return rc;
+    char *display = kc_cmd_render_display(cmd);
+    kc_out_trace_cmd(h->fleet->out, h->name, display);
+    free(display);
+    char *line = kc_cmd_render_exec(cmd);
+    rc = kc_session_stream(h->session, line, pty, cb, ud, status, err);
+    free(line);
+    if (rc)
+        kc_err_set_host(err, h->name);
+    return rc;
+}
+
+int kc_remote_interactive(struct kc_host *h, const struct kc_cmd *cmd, int *status,
+                          struct kc_err *err)
+{
+    int rc = kc_host_connect(h, err);
+    if (rc)
+        return rc;
+    char *display = kc_cmd_render_display(cmd);
+    kc_out_trace_cmd(h->fleet->out, h->name, display);
+    free(display);
+    char *line = kc_cmd_render_exec(cmd);
+    rc = kc_session_interactive(h->session, line, status, err);
+    free(line);
+    if (rc)
+        kc_err_set_host(err, h->name);
+    return rc;
+}
+
+/* ---- parallel runner ---------------------------------------------------- */
+
+struct each_job {
+    struct kc_host *const *hosts;
+    size_t n;
+    size_t next;
+    kc_host_fn fn;
+    void *ud;
+    struct kc_err *errs;
+    int *codes;
+    pthread_mutex_t mu;
+};
+
+static void *each_worker(void *arg)
+{
+    struct each_job *job = arg;
+    for (;;) {
+        pthread_mutex_lock(&job->mu);
+        size_t i = job->next++;
+        pthread_mutex_unlock(&job->mu);
+        if (i >= job->n)
+            return NULL;
+        job->codes[i] = job->fn(job->hosts[i], job->ud, &job->errs[i]);
+        if (job->codes[i] && job->errs[i].code == KC_OK)
+            job->errs[i].code = job->codes[i];
+        if (job->codes[i] && job->errs[i].host == NULL)
+            kc_err_set_host(&job->errs[i], job->hosts[i]->name);
+    }
+}
+
+int kc_code_worst(int a, int b)
+{
+    static const int order[] = {KC_EUNREACHABLE, KC_EINTERRUPTED, KC_ELOCKED, KC_EREMOTE,
+                                KC_EDRIFT};
+    if (a == b)
+        return a;
+    for (size_t i = 0; i < KC_ARRAY_LEN(order); i++)
+        if (a == order[i] || b == order[i])
+            return order[i];
+    return a ? a : b;
+}
+
+#define KC_MAX_WORKERS 64
+
+int kc_fleet_each(struct kc_fleet *f, struct kc_host *const *hosts, size_t n, kc_host_fn fn,
+                  void *ud, struct kc_err *errs)
+{
+    (void)f;
+    if (n == 0)
+        return 0;
+    struct each_job job = {hosts, n, 0, fn, ud, errs, kc_xcalloc(n, sizeof(int)),
+                           PTHREAD_MUTEX_INITIALIZER};
+    size_t nthreads = n < KC_MAX_WORKERS ? n : KC_MAX_WORKERS;
+    int worst = 0;
+    if (nthreads == 1) {
+        each_worker(&job);
+    } else {
+        pthread_t *tids = kc_xcalloc(nthreads, sizeof(pthread_t));
+        size_t started = 0;
+        for (; started < nthreads; started++)
+            if (pthread_create(&tids[started], NULL, each_worker, &job) != 0)
+                break;
+        if (started == 0)
+            each_worker(&job);
+        for (size_t i = 0; i < started; i++)
+            pthread_join(tids[i], NULL);
+        free(tids);
+    }
+    for (size_t i = 0; i < n; i++)
+        worst = kc_code_worst(worst, job.codes[i]);
+    free(job.codes);
+    pthread_mutex_destroy(&job.mu);
+    return worst;
+}

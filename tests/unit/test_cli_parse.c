@@ -1,0 +1,211 @@
+/* test_cli_parse.c - the dispatcher's parsing: globals anywhere, verbs and
+ * sub-verbs, arity, unknown options with suggestions, --, and verbatim
+ * remote commands for exec-like verbs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/cli/parse.h"
+
+struct parsed_case {
+    struct kc_parsed p;
+    struct kc_err err;
+    int rc;
+};
+
+static void parse(struct parsed_case *c, const char *line)
+{
+    struct kc_strvec words = KC_STRVEC_INIT;
+    kc_strvec_push(&words, "kamal-c");
+    assert_int_equal(kc_shell_split(line, &words), 0);
+    kc_parsed_init(&c->p);
+    memset(&c->err, 0, sizeof c->err);
+    c->rc = kc_parse_argv(&c->p, (int)words.n, words.v, &c->err);
+    if (c->rc == 0 && c->p.verb)
+        c->rc = kc_check_arity(&c->p, &c->err);
+    /* the parsed values point into words: keep them for the test's life */
+    static struct kc_strvec keep[64];
+    static size_t nkeep;
+    kc_strvec_release(&keep[nkeep % 64]);
+    keep[nkeep++ % 64] = words;
+}
+
+static void done(struct parsed_case *c)
+{
+    kc_parsed_release(&c->p);
+    kc_err_release(&c->err);
+}
+
+static void test_globals_before_and_after(void **state)
+{
+    (void)state;
+    struct parsed_case a, b;
+    parse(&a, "accessory boot db -d staging -v");
+    parse(&b, "-d staging -v accessory boot db");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(b.rc, 0);
+    assert_string_equal(a.p.g.destination, "staging");
+    assert_string_equal(b.p.g.destination, "staging");
+    assert_int_equal(a.p.g.verbosity, 1);
+    assert_string_equal(a.p.verb->name, "boot");
+    assert_string_equal(a.p.args.pos.v[0], "db");
+    done(&a);
+    done(&b);
+}
+
+static void test_option_spellings(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "accessory logs db --lines=5 -g err --since 1h -T --skip_hooks --hosts=web*");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(kc_args_value(&a.p.args, "lines"), "5");
+    assert_string_equal(kc_args_value(&a.p.args, "grep"), "err");
+    assert_string_equal(kc_args_value(&a.p.args, "since"), "1h");
+    assert_true(kc_args_flag(&a.p.args, "skip-timestamps"));
+    assert_true(a.p.g.skip_hooks);
+    assert_string_equal(a.p.g.hosts, "web*");
+    done(&a);
+}
+
+static void test_unknown_option_suggests(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "accessory boot db --fail-on-drfit");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    assert_non_null(strstr(a.err.msg, "--fail-on-drfit"));
+    assert_non_null(strstr(a.err.hint, "--fail-on-drift"));
+    done(&a);
+}
+
+static void test_unknown_verb_suggests(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "accessory bot db");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    assert_non_null(strstr(a.err.hint, "boot"));
+    done(&a);
+    /* an unknown root word may be an alias: the dispatcher decides */
+    parse(&a, "cnofig");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.alias_name, "cnofig");
+    done(&a);
+}
+
+static void test_arity(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "accessory boot");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    assert_non_null(strstr(a.err.msg, "NAME"));
+    done(&a);
+    parse(&a, "accessory boot db redis");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    assert_non_null(strstr(a.err.msg, "redis"));
+    done(&a);
+    parse(&a, "version now");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+}
+
+static void test_exec_keeps_remote_options(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "server exec docker ps -q");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, 0);
+    assert_int_equal(a.p.args.pos.n, 3);
+    assert_string_equal(a.p.args.pos.v[2], "-q");
+    done(&a);
+    /* options before the command's first word are still options */
+    parse(&a, "-q accessory exec -i db bash --norc -v");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, -1);
+    assert_true(kc_args_flag(&a.p.args, "interactive"));
+    assert_int_equal(a.p.args.pos.n, 4);
+    assert_string_equal(a.p.args.pos.v[3], "-v");
+    done(&a);
+}
+
+static void test_double_dash(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "server exec -- -weird --thing");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.args.pos.v[0], "-weird");
+    done(&a);
+}
+
+static void test_bare_version_is_usage_error(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "--version");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    assert_non_null(strstr(a.err.hint, "kamal-c version"));
+    done(&a);
+    parse(&a, "--version accessory boot db");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+    parse(&a, "accessory boot db --version=abc123");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.g.version, "abc123");
+    done(&a);
+}
+
+static void test_format_and_lock_options(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "lock status --format json --lock-wait --lock-wait-timeout 30");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.format, KC_FMT_JSON);
+    assert_true(a.p.g.lock_wait);
+    assert_int_equal(a.p.g.lock_wait_timeout, 30);
+    done(&a);
+    parse(&a, "lock status --format xml");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+    parse(&a, "lock status --lock-wait-timeout=soon");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+}
+
+static void test_flag_with_value_rejected(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "accessory boot db --dry-run=yes");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+    parse(&a, "accessory logs db --lines");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_globals_before_and_after),
+        cmocka_unit_test(test_option_spellings),
+        cmocka_unit_test(test_unknown_option_suggests),
+        cmocka_unit_test(test_unknown_verb_suggests),
+        cmocka_unit_test(test_arity),
+        cmocka_unit_test(test_exec_keeps_remote_options),
+        cmocka_unit_test(test_double_dash),
+        cmocka_unit_test(test_bare_version_is_usage_error),
+        cmocka_unit_test(test_format_and_lock_options),
+        cmocka_unit_test(test_flag_with_value_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
