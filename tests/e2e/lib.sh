@@ -1,0 +1,308 @@
+# shellcheck shell=bash
+# lib.sh - sourced by tests/e2e/test_*.sh. Loads the test bed's variables (hosts.sh env) and
+# gives a small test-case mechanism and helpers. See tests/e2e/README.md.
+#
+#   t NAME                   start a test case (ends the previous one)
+#   skip REASON              mark the current case skipped
+#   kc_run ARGS...           run "$KAMAL_C" ARGS; sets OUT, ERR (contents), RC, OUT_FILE, ERR_FILE;
+#                            never aborts the test. stdin: $KC_STDIN if set, else /dev/null
+#   assert_eq EXPECTED ACTUAL [MSG]      assert_rc N [MSG] (checks $RC)
+#   assert_contains HAYSTACK NEEDLE [MSG]    assert_not_contains HAYSTACK NEEDLE [MSG]
+#   assert_match HAYSTACK ERE [MSG]      assert_ok CMD...      assert_fails CMD...
+#   host_ip N                10.213.0.(10+N); N=0 is the builder
+#   host_sh N 'CMD'          ssh to host N (test ssh_config); returns ssh's status
+#   host_docker N ARGS...    docker against host N's dockerd through its socket (no SSH login)
+#   hosts_ctl N ACTION       hosts.sh ctl (link-down, dockerd-stop, hide-docker, heal, ...)
+#   reset_hosts              heal faults; on h1..hN remove all containers, networks, volumes and
+#                            the whole per-host home (~/.kamal, accessory dirs, docker logins);
+#                            images are kept
+#   ssh_mark / ssh_logins N  count "Accepted publickey" lines in hN's sshd log since ssh_mark
+#   new_project [--git]      temp project dir with config/ and .kamal/secrets, cd into it;
+#                            removed at exit (KC_KEEP=1 keeps it)
+#   need_kamal_c             skip the file when $KAMAL_C is not built (fails instead when CI=1)
+#
+# Asserts always return 0: a failure is printed (case, file:line, message, $OUT/$ERR) and
+# counted, and the case goes on. An unexpected failing command (set -e) ends the file and
+# counts as a failure of the current case.
+set -Eeuo pipefail
+
+KC_E2E_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+KC_REPO=$(cd "$KC_E2E_DIR/../.." && pwd)
+if ! "$KC_E2E_DIR/hosts.sh" status >/dev/null 2>&1 &&        # faults left by an earlier test?
+  ! { "$KC_E2E_DIR/hosts.sh" heal && "$KC_E2E_DIR/hosts.sh" status >/dev/null 2>&1; }; then
+  "$KC_E2E_DIR/hosts.sh" status >&2 || true
+  echo "lib.sh: the test bed is not up: run $KC_E2E_DIR/hosts.sh up 3 && $KC_E2E_DIR/seed-images.sh" >&2
+  exit 1
+fi
+eval "$("$KC_E2E_DIR/hosts.sh" env)"
+KAMAL_C=${KAMAL_C:-build/kamal-c}
+[[ $KAMAL_C == /* ]] || KAMAL_C=$KC_REPO/$KAMAL_C
+KC_TIMEOUT=${KC_TIMEOUT:-300}
+export KAMAL_C KC_TIMEOUT
+
+_kc_file=$(basename "${BASH_SOURCE[1]:-$0}")
+_kc_tmp=$(mktemp -d "${TMPDIR:-/tmp}/kc-e2e.XXXXXX")
+_kc_cleanup=()
+_kc_pass=0 _kc_fail=0 _kc_skip=0
+_kc_case="" _kc_case_failed=0 _kc_case_skipped="" _kc_case_start=0
+_kc_started=$SECONDS
+_kc_ran=0
+declare -A _kc_mark=()
+OUT="" ERR="" RC=0 OUT_FILE="" ERR_FILE="" KC_LAST_CMD=""
+
+# --- a sandbox HOME for kamal-c: its own ~/.ssh (test key, config, known_hosts) and ~/.docker.
+# (libssh finds ~/.ssh through getpwuid, not $HOME: kamal-c may need to be pointed at these
+# files explicitly; $KC_SSH_CONFIG, $KC_KNOWN_HOSTS and $KC_SSH_KEY name them.)
+KC_HOME=$_kc_tmp/home
+mkdir -p "$KC_HOME/.ssh" "$KC_HOME/.docker"
+chmod 700 "$KC_HOME/.ssh"
+cp "$KC_SSH_CONFIG" "$KC_HOME/.ssh/config"
+cp "$KC_KNOWN_HOSTS" "$KC_HOME/.ssh/known_hosts"
+install -m 600 "$KC_SSH_KEY" "$KC_HOME/.ssh/id_ed25519"
+cp "$KC_SSH_KEY.pub" "$KC_HOME/.ssh/id_ed25519.pub"
+export KC_HOME
+
+# --- guard: tests never touch the real user's ssh or docker client files
+_kc_real_home=$(getent passwd "$(id -u)" | cut -d: -f6)
+_kc_guard_sum() {
+  local f
+  for f in "$_kc_real_home/.ssh/known_hosts" "$_kc_real_home/.ssh/config" \
+    "$_kc_real_home/.docker/config.json"; do
+    if [[ -e $f ]]; then echo "$f $(sha256sum <"$f")"; else echo "$f absent"; fi
+  done
+}
+_kc_guard_before=$(_kc_guard_sum)
+
+# ------------------------------------------------------------------------------- reporting
+_kc_where() {    # file:line of the first caller outside lib.sh
+  local i
+  for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+    if [[ ${BASH_SOURCE[i]} != "${BASH_SOURCE[0]}" ]]; then
+      echo "$(basename "${BASH_SOURCE[i]}"):${BASH_LINENO[i - 1]}"
+      return
+    fi
+  done
+  echo "$_kc_file:?"
+}
+
+_kc_show() {     # _kc_show LABEL TEXT: indented, last 40 lines
+  local n
+  [[ -n $2 ]] || return 0
+  n=$(printf '%s\n' "$2" | wc -l)
+  printf '    --- %s%s ---\n' "$1" "$( ((n > 40)) && echo " (last 40 of $n lines)")"
+  printf '%s\n' "$2" | tail -n 40 | sed 's/^/    | /'
+}
+
+_kc_failed() {   # _kc_failed WHERE MESSAGE
+  _kc_case_failed=1
+  printf 'FAIL %s (%s): %s\n' "${_kc_case:-<setup>}" "$1" "$2"
+  if ((_kc_ran == 1)); then        # show the output once per kc_run
+    _kc_ran=2
+    printf '    last kc_run: %s  => rc %s\n' "$KC_LAST_CMD" "$RC"
+    _kc_show "stdout (\$OUT)" "$OUT"
+    _kc_show "stderr (\$ERR)" "$ERR"
+  fi
+}
+fail() { _kc_failed "$(_kc_where)" "$*"; }
+
+_kc_end_case() {
+  [[ -n $_kc_case ]] || return 0
+  local secs=$((SECONDS - _kc_case_start))
+  if ((_kc_case_failed)); then
+    _kc_fail=$((_kc_fail + 1))
+    printf 'not ok  %s (%ss)\n' "$_kc_case" "$secs"
+  elif [[ -n $_kc_case_skipped ]]; then
+    _kc_skip=$((_kc_skip + 1))
+    printf 'skip    %s: %s\n' "$_kc_case" "$_kc_case_skipped"
+  else
+    _kc_pass=$((_kc_pass + 1))
+    printf 'ok      %s (%ss)\n' "$_kc_case" "$secs"
+  fi
+  _kc_case=""
+}
+
+t() {
+  _kc_end_case
+  _kc_case=$*
+  _kc_case_failed=0 _kc_case_skipped="" _kc_case_start=$SECONDS _kc_ran=0
+  OUT="" ERR="" RC=0
+}
+
+skip() { _kc_case_skipped=${*:-skipped}; }
+
+need_kamal_c() {
+  [[ -x $KAMAL_C ]] && return 0
+  if [[ ${CI:-} == 1 || ${CI:-} == true ]]; then
+    _kc_failed "$(_kc_where)" "kamal-c binary not found at $KAMAL_C (CI=1: not skipping)"
+    exit 1
+  fi
+  printf 'skip    %s: kamal-c binary not found at %s (build it, or set KAMAL_C)\n' "$_kc_file" "$KAMAL_C"
+  _kc_skip=$((_kc_skip + 1))
+  exit 0
+}
+
+_kc_on_err() {   # ERR trap: report where an unexpected command failed (set -e ends the file)
+  local rc=$1 cmd=$2
+  ((BASH_SUBSHELL == 0)) || return 0
+  _kc_failed "$(_kc_where)" "unexpected failure (exit $rc) of: $cmd"
+  _kc_aborted=1
+}
+_kc_aborted=0
+trap '_kc_on_err $? "$BASH_COMMAND"' ERR
+
+_kc_on_exit() {
+  local rc=$? after
+  trap - ERR
+  set +e
+  if ((rc != 0 && !_kc_aborted)); then
+    _kc_failed "$_kc_file" "test file exited with status $rc"
+  fi
+  if ((rc != 0)) && [[ -z $_kc_case ]]; then _kc_fail=$((_kc_fail + 1)); fi   # setup failure
+  _kc_end_case
+  after=$(_kc_guard_sum)
+  if [[ $after != "$_kc_guard_before" ]]; then
+    printf "FAIL %s: the machine's own ssh/docker client files changed:\n%s\n" "$_kc_file" \
+      "$(diff <(echo "$_kc_guard_before") <(echo "$after"))"
+    _kc_fail=$((_kc_fail + 1))
+  fi
+  cd /
+  if [[ ${KC_KEEP:-} != 1 ]]; then
+    local d
+    for d in "${_kc_cleanup[@]}"; do rm -rf "$d"; done
+    rm -rf "$_kc_tmp"
+  else
+    printf 'kept: %s %s\n' "$_kc_tmp" "${_kc_cleanup[*]}"
+  fi
+  printf '%s: %d passed, %d failed, %d skipped (%ds)\n' "$_kc_file" "$_kc_pass" "$_kc_fail" \
+    "$_kc_skip" "$((SECONDS - _kc_started))"
+  [[ -n ${KC_E2E_RESULTS:-} ]] && echo "$_kc_pass $_kc_fail $_kc_skip" >"$KC_E2E_RESULTS"
+  if ((_kc_fail > 0)); then exit 1; fi
+  exit 0
+}
+trap _kc_on_exit EXIT
+
+# ------------------------------------------------------------------------------- asserts
+assert_eq() {
+  [[ $1 == "$2" ]] && return 0
+  fail "${3:-values differ}: expected [$1], got [$2]"
+}
+assert_rc() {
+  [[ $RC == "$1" ]] && return 0
+  fail "${2:-exit status}: expected $1, got $RC"
+}
+assert_contains() {
+  [[ $1 == *"$2"* ]] && return 0
+  fail "${3:-missing text}: [$2] not found in [$(printf '%s' "$1" | head -c 2000)]"
+}
+assert_not_contains() {
+  [[ $1 != *"$2"* ]] && return 0
+  fail "${3:-unexpected text}: [$2] found in [$(printf '%s' "$1" | head -c 2000)]"
+}
+assert_match() {
+  [[ $1 =~ $2 ]] && return 0
+  fail "${3:-no match}: /$2/ does not match [$(printf '%s' "$1" | head -c 2000)]"
+}
+assert_ok() {
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  ((rc == 0)) && return 0
+  fail "command failed (exit $rc): $*"$'\n'"$(printf '%s' "$out" | tail -n 20 | sed 's/^/    | /')"
+}
+assert_fails() {
+  if "$@" >/dev/null 2>&1; then fail "command succeeded, expected a failure: $*"; fi
+  return 0
+}
+
+# ------------------------------------------------------------------------------- running
+kc_run() {
+  local rc=0 n
+  _kc_ran=1
+  n=$(date +%s%N)
+  OUT_FILE=$_kc_tmp/out.$n ERR_FILE=$_kc_tmp/err.$n
+  KC_LAST_CMD="kamal-c$(printf ' %q' "$@")"
+  [[ ${KC_E2E_VERBOSE:-} == 1 ]] && printf '    $ %s\n' "$KC_LAST_CMD"
+  if [[ -n ${KC_STDIN+x} ]]; then
+    HOME=$KC_HOME DOCKER_HOST=$KC_BUILDER_DOCKER_HOST DOCKER_CONFIG=$KC_HOME/.docker \
+      timeout -k 5 "$KC_TIMEOUT" "$KAMAL_C" "$@" >"$OUT_FILE" 2>"$ERR_FILE" <<<"$KC_STDIN" || rc=$?
+  else
+    HOME=$KC_HOME DOCKER_HOST=$KC_BUILDER_DOCKER_HOST DOCKER_CONFIG=$KC_HOME/.docker \
+      timeout -k 5 "$KC_TIMEOUT" "$KAMAL_C" "$@" >"$OUT_FILE" 2>"$ERR_FILE" </dev/null || rc=$?
+  fi
+  RC=$rc
+  OUT=$(cat "$OUT_FILE")
+  ERR=$(cat "$ERR_FILE")
+  if [[ ${KC_E2E_VERBOSE:-} == 1 ]]; then
+    _kc_show "stdout (rc $RC)" "$OUT"
+    _kc_show stderr "$ERR"
+  fi
+  return 0
+}
+
+host_ip() { echo "10.213.0.$((10 + $1))"; }
+host_sh() {
+  local i=$1; shift
+  ssh -F "$KC_SSH_CONFIG" "$(host_ip "$i")" "$@"
+}
+host_docker() {
+  local i=$1; shift
+  DOCKER_CONFIG=$KC_DOCKER_CONFIG "$KC_DOCKER_CLI" -H "unix://$KC_DIR/h$i/docker.sock" "$@"
+}
+hosts_ctl() { "$KC_HOSTS_SH" ctl "$@"; }
+
+_kc_host_ids() { local i; for ((i = 1; i <= KC_NHOSTS; i++)); do echo "$i"; done; }
+
+reset_hosts() {
+  local i f pids=() p rc=0
+  for i in 0 $(_kc_host_ids); do             # undo faults a test left behind
+    for f in "$KC_DIR/h$i"/fault.*; do
+      [[ -e $f ]] && { "$KC_HOSTS_SH" ctl "$i" heal; break; }
+    done
+    [[ -e $KC_DIR/h$i/dockerd.pid && -e $KC_DIR/h$i/sshd.pid ]] || "$KC_HOSTS_SH" ctl "$i" heal
+  done
+  for i in $(_kc_host_ids); do
+    (
+      set +e
+      ids=$(host_docker "$i" ps -aq)
+      # shellcheck disable=SC2086 # one word per id
+      [[ -z $ids ]] || host_docker "$i" rm -f $ids >/dev/null
+      host_docker "$i" network prune -f >/dev/null
+      vols=$(host_docker "$i" volume ls -q)
+      # shellcheck disable=SC2086
+      [[ -z $vols ]] || host_docker "$i" volume rm -f $vols >/dev/null
+      find "$KC_DIR/h$i/home" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+      [[ -z $(host_docker "$i" ps -aq) ]]
+    ) &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  ((rc == 0)) || { fail "reset_hosts: could not clean every host"; return 0; }
+  ssh_mark
+}
+
+ssh_mark() {
+  local i
+  for i in 0 $(_kc_host_ids); do
+    _kc_mark[$i]=$(wc -l <"$KC_DIR/h$i/sshd.log" 2>/dev/null || echo 0)
+  done
+}
+ssh_logins() {   # number of successful logins to host N since ssh_mark
+  local i=$1
+  tail -n +"$((${_kc_mark[$i]:-0} + 1))" "$KC_DIR/h$i/sshd.log" 2>/dev/null |
+    grep -c 'Accepted publickey' || true
+}
+
+new_project() {
+  local d
+  d=$(mktemp -d "${TMPDIR:-/tmp}/kc-e2e-project.XXXXXX")
+  _kc_cleanup+=("$d")
+  mkdir -p "$d/config" "$d/.kamal"
+  printf 'KAMAL_REGISTRY_PASSWORD=%s\n' "$KC_REGISTRY_PASSWORD" >"$d/.kamal/secrets"
+  cd "$d"
+  if [[ ${1:-} == --git ]]; then
+    git init -q
+    git -c user.name=kc-e2e -c user.email=kc-e2e@localhost commit -q --allow-empty -m init
+  fi
+  export KC_PROJECT=$d
+}
+
+ssh_mark
