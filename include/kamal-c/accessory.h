@@ -74,23 +74,24 @@ int kc_cmd_accessory_exec(struct kc_cmd *c, const struct kc_config *cfg,
                           const struct kc_accessory *acc, const char *command, bool reuse,
                           bool interactive, struct kc_err *err);
 
-/* ---- probe: one read-only command per host for all its accessories ---- */
+/* ---- probe: one read-only command per host for all its accessories ----
+ * pwd, the hashes and permissions of the env files and files:, and ONE
+ * `docker inspect` of every container, image and the kamal network (each
+ * docker CLI call costs ~40 ms on a host; the no-op boot pays for one). */
 
 struct kc_acc_probe {
     bool exists;
     char *status; /* created, running, paused, restarting, removing, exited, dead */
     cJSON *inspect;            /* the container's docker inspect object (owned) */
-    struct kc_strvec others;   /* other containers labelled service=SVC */
     bool image_present;
-    cJSON *image_config;       /* the image's Config (Env, Labels, Healthcheck) */
+    cJSON *image_config;       /* the image's Config (Env, Cmd, Labels, Healthcheck) */
     struct kc_kvlist sha;      /* host path -> sha256 of the file there */
-    struct kc_kvlist perms;    /* host path -> "MODE OWNER:GROUP" */
+    struct kc_kvlist perms;    /* host path -> "MODE OWNER:GROUP UID:GID" */
 };
 
 struct kc_host_probe {
-    char *docker_version; /* NULL: the daemon did not answer */
-    char *docker_error;
-    char *home;           /* the login directory ($PWD of the shell) */
+    char *docker_error;   /* non-NULL: the daemon did not answer (its message) */
+    char *home;           /* the login directory */
     bool network_exists;  /* the kamal network */
     struct kc_acc_probe *acc; /* parallel to the accessories probed */
     size_t n;
@@ -98,10 +99,17 @@ struct kc_host_probe {
 
 void kc_cmd_accessory_probe(struct kc_cmd *c, const struct kc_config *cfg,
                             const struct kc_accessory *const *accs, size_t n);
-/* Parses the probe's stdout. KC_EREMOTE on output that is not a probe reply. */
-int kc_accessory_probe_parse(const char *text, size_t n, struct kc_host_probe *p,
-                             struct kc_err *err);
+/* Parses the probe's stdout and stderr. KC_EREMOTE on a reply that is not a
+ * probe reply. */
+int kc_accessory_probe_parse(const char *out, const char *err_text,
+                             const struct kc_config *cfg,
+                             const struct kc_accessory *const *accs, size_t n,
+                             struct kc_host_probe *p, struct kc_err *err);
 void kc_host_probe_release(struct kc_host_probe *p);
+
+/* docker ps -a --filter label=service=SVC --format {{.Names}}: containers
+ * carrying the accessory's label (one under another name blocks a boot). */
+void kc_cmd_accessory_labelled(struct kc_cmd *c, const struct kc_accessory *acc);
 
 /* What kamal-c would put on the host, for the comparison. */
 struct kc_acc_desired {

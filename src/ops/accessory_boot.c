@@ -96,14 +96,7 @@ static void decide(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job)
         const struct acc_want *w = &job->set->want[job->idx[k]];
         const struct kc_acc_probe *p = &job->probe.acc[k];
         decision_reset(d);
-        if (!p->exists && p->others.n) {
-            char *names = kc_strvec_join(&p->others, ", ");
-            d->action = ACT_FAIL;
-            d->fail = kc_xasprintf("no container named %s, but %s carries its label "
-                                   "service=%s; remove it or rename it",
-                                   w->acc->service, names, w->acc->service);
-            free(names);
-        } else if (!p->exists) {
+        if (!p->exists) {
             d->action = ACT_BOOT;
         } else {
             decide_existing(ctx, h, w, &job->probe, p, d);
@@ -126,8 +119,9 @@ static int probe_host(struct kc_host *h, struct host_job *job, struct kc_err *er
     kc_host_probe_release(&job->probe);
     int rc = kc_remote_run(h, &c, KC_PROBE, &res, err);
     if (rc == 0)
-        rc = kc_accessory_probe_parse(kc_buf_str(&res.out), job->n, &job->probe, err);
-    if (rc == 0 && job->probe.docker_version == NULL) {
+        rc = kc_accessory_probe_parse(kc_buf_str(&res.out), kc_buf_str(&res.err), ctx->cfg, accs,
+                                      job->n, &job->probe, err);
+    if (rc == 0 && job->probe.docker_error) {
         rc = kc_err_set(err, KC_EREMOTE, "docker is not available on %s", h->name);
         kc_err_set_remote(err, job->probe.docker_error);
     }
@@ -191,6 +185,29 @@ static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_dec
     return 0;
 }
 
+/* Kamal treats any container labelled service=SVC as the accessory; one
+ * under another name would make a second. Checked only on the boot path, so
+ * the no-op probe stays one docker call. */
+static int refuse_foreign_label(struct kc_host *h, const struct kc_accessory *acc,
+                                struct kc_err *err)
+{
+    struct kc_cmd c = KC_CMD_INIT;
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    kc_cmd_accessory_labelled(&c, acc);
+    int rc = kc_remote_run(h, &c, KC_PROBE | KC_CHECK, &res, err);
+    kc_buf_rtrim(&res.out);
+    if (rc == 0 && res.out.len) {
+        rc = kc_err_set(err, KC_EREMOTE,
+                        "%s: no container named %s, but '%s' carries its label service=%s; "
+                        "remove or rename it first",
+                        acc->name, acc->service, kc_buf_str(&res.out), acc->service);
+    }
+    kc_cmd_release(&c);
+    kc_exec_result_release(&res);
+    return rc;
+}
+
 static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, size_t k,
                     struct kc_err *err)
 {
@@ -199,6 +216,8 @@ static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     int rc = 0;
     if (job->dec[k].action == ACT_REPLACE_DEAD)
         rc = step_simple(h, kc_cmd_accessory_rm, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
+    else
+        rc = refuse_foreign_label(h, w->acc, err);
     double t0 = kc_now();
     if (rc == 0)
         rc = step_boot(ctx, h, w, !p->image_present, !job->probe.network_exists, err);
