@@ -46,6 +46,11 @@ int kc_audit(struct kc_ctx *ctx, struct kc_host *h, const char *detail, const ch
 int kc_report_host_errors(struct kc_ctx *ctx, struct kc_host *const *hosts, struct kc_err *errs,
                           size_t n, int code, struct kc_err *err);
 
+/* Reports a per-host outcome; under --dry-run the outcome is what would
+ * happen ("booted" -> "would boot"). */
+void kc_report(struct kc_ctx *ctx, const char *host, const char *subject, const char *outcome,
+               const char *detail);
+
 /* Runs fn on the hosts named in names, in parallel, then reports each
  * host's error and folds them into one code (see kc_report_host_errors). */
 int kc_verb_each_host(struct kc_ctx *ctx, const struct kc_strvec *names, kc_host_fn fn, void *ud,

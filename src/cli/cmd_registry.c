@@ -78,7 +78,7 @@ static int registry_host(struct kc_host *h, void *ud, struct kc_err *err)
     struct reg_job *job = ud;
     int rc = kc_remote_run(h, &job->cmd, KC_MUTATE | KC_CHECK, NULL, err);
     if (rc == 0)
-        kc_out_result(job->ctx->out, h->name, "registry", job->outcome, NULL);
+        kc_report(job->ctx, h->name, "registry", job->outcome, NULL);
     return rc;
 }
 

@@ -156,7 +156,7 @@ static int bootstrap_host(struct kc_host *h, void *ud, struct kc_err *err)
         kc_cmd_release(&c);
     }
     if (rc == 0)
-        kc_out_result(ctx->out, h->name, "docker", status == 0 ? "present" : "installed", NULL);
+        kc_report(ctx, h->name, "docker", status == 0 ? "present" : "installed", NULL);
     return rc;
 }
 

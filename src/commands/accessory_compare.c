@@ -2,6 +2,7 @@
  * deploy.yml says it should be (see kc_accessory_compare in accessory.h). */
 #include "kamal-c/accessory.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,17 @@ static cJSON *get(const cJSON *o, const char *k)
 static const char *str(const cJSON *o, const char *k)
 {
     return cJSON_GetStringValue(get(o, k));
+}
+
+/* The member k of o when it is a JSON object, else NULL. Iterating the
+ * members of what docker sends as objects (Labels, PortBindings,
+ * LogConfig.Config) reads each member's name, which an array's items do not
+ * have (NULL): a reply with an array there crashed the comparison (found by
+ * tests/fuzz/fuzz_probe). */
+static cJSON *object(const cJSON *o, const char *k)
+{
+    cJSON *v = get(o, k);
+    return cJSON_IsObject(v) ? v : NULL;
 }
 
 static void strings_of(const cJSON *arr, struct kc_strvec *out)
@@ -124,7 +136,9 @@ static void compare_env(const struct kc_accessory *acc, const cJSON *config, con
     for (size_t i = 0; i < want.n; i++)
         if (!kc_strvec_contains(&have, want.v[i]))
             kc_strvec_push_nodup(&wk, kc_xstrndup(want.v[i], strcspn(want.v[i], "=")));
-    for (size_t i = 0; i < have.n; i++)
+    /* without the running image's own env (the image changed), a variable
+     * the container has and deploy.yml lacks may come from that image */
+    for (size_t i = 0; image && i < have.n; i++)
         if (!kc_strvec_contains(&want, have.v[i]))
             kc_strvec_push_nodup(&hk, kc_xstrndup(have.v[i], strcspn(have.v[i], "=")));
     if (wk.n || hk.n) {
@@ -192,7 +206,7 @@ static void compare_ports(const struct kc_accessory *acc, const cJSON *host_conf
             strcmp(acc->options.v[i].key, "p") == 0)
             for (size_t j = 0; j < acc->options.v[i].values.n; j++)
                 kc_strvec_push_nodup(&want, norm_publish(acc->options.v[i].values.v[j]));
-    const cJSON *bindings = get(host_config, "PortBindings"), *port;
+    const cJSON *bindings = object(host_config, "PortBindings"), *port;
     cJSON_ArrayForEach(port, bindings)
     {
         const cJSON *b;
@@ -243,7 +257,9 @@ static void compare_restart(const struct kc_accessory *acc, const cJSON *host_co
     const char *name = str(rp, "Name");
     double count = cJSON_GetNumberValue(get(rp, "MaximumRetryCount"));
     char have[64];
-    if (name && strcmp(name, "on-failure") == 0 && count > 0)
+    /* converting a double outside int's range is undefined: a JSON number
+     * can be anything (1e300, found by tests/fuzz/fuzz_probe) */
+    if (name && strcmp(name, "on-failure") == 0 && count > 0 && count <= INT_MAX)
         snprintf(have, sizeof have, "on-failure:%d", (int)count);
     else
         snprintf(have, sizeof have, "%s", name && *name ? name : "no");
@@ -275,7 +291,7 @@ static void compare_logging(const struct kc_config *cfg, const cJSON *host_confi
     for (size_t i = 0; i < l->options.n; i++)
         kc_strvec_pushf(&want, "%s=%s", l->options.v[i].key, l->options.v[i].value);
     const cJSON *o;
-    cJSON_ArrayForEach(o, get(lc, "Config"))
+    cJSON_ArrayForEach(o, object(lc, "Config"))
     {
         if (cJSON_IsString(o))
             kc_strvec_pushf(&have, "%s=%s", o->string, o->valuestring);
@@ -293,7 +309,7 @@ static void compare_labels(const struct kc_accessory *acc, const cJSON *config,
     for (size_t i = 0; i < acc->labels.n; i++)
         kc_strvec_pushf(&want, "%s=%s", acc->labels.v[i].key, acc->labels.v[i].value);
     const cJSON *l, *image_labels = get(image, "Labels");
-    cJSON_ArrayForEach(l, get(config, "Labels"))
+    cJSON_ArrayForEach(l, object(config, "Labels"))
     {
         if (!cJSON_IsString(l) || strcmp(l->string, KC_DIGEST_LABEL) == 0)
             continue;

@@ -64,6 +64,16 @@ static void decide_existing(struct kc_ctx *ctx, struct kc_host *h, const struct 
         d->action = ACT_REPLACE_DEAD;
         return;
     }
+    double restarts = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p->inspect,
+                                                                            "RestartCount"));
+    bool looping = false;
+    if (strcmp(st, "running") == 0 && restarts > 0) {
+        /* caught between two crashes, a crash loop looks like running */
+        struct kc_err ignored = KC_ERR_INIT;
+        if (step_crash_loop_check(ctx, h, w->acc, &looping, &ignored) == 0 && looping)
+            st = "restarting";
+        kc_err_release(&ignored);
+    }
     if (strcmp(st, "restarting") == 0 || strcmp(st, "removing") == 0) {
         d->action = ACT_FAIL;
         bool crash_loop = strcmp(st, "restarting") == 0;
@@ -150,10 +160,10 @@ static void report_still(struct kc_ctx *ctx, struct kc_host *h, const struct acc
 {
     if (d->diffs.n) {
         char *detail = drift_detail(d, acc->name, NULL);
-        kc_out_result(ctx->out, h->name, acc->name, "drift", detail);
+        kc_report(ctx, h->name, acc->name, "drift", detail);
         free(detail);
     } else {
-        kc_out_result(ctx->out, h->name, acc->name, "unchanged",
+        kc_report(ctx, h->name, acc->name, "unchanged",
                       d->managed ? NULL
                                  : "unmanaged: not booted by kamal-c, compared field by field");
     }
@@ -177,10 +187,10 @@ static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_dec
     const char *did = d->action == ACT_START ? "docker start" : "docker unpause";
     if (d->diffs.n) {
         char *detail = drift_detail(d, acc->name, did);
-        kc_out_result(ctx->out, h->name, acc->name, "drift", detail);
+        kc_report(ctx, h->name, acc->name, "drift", detail);
         free(detail);
     } else {
-        kc_out_result(ctx->out, h->name, acc->name, "started", did);
+        kc_report(ctx, h->name, acc->name, "started", did);
     }
     return 0;
 }
@@ -222,10 +232,10 @@ static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     if (rc == 0)
         rc = step_boot(ctx, h, w, !p->image_present, !job->probe.network_exists, err);
     if (rc == 0) {
-        char *detail = ctx->g.dry_run ? kc_xstrdup("docker run (dry run)")
+        char *detail = ctx->g.dry_run ? kc_xstrdup("docker run")
                                       : kc_xasprintf("docker run, running after %.1f s",
                                                      kc_now() - t0);
-        kc_out_result(ctx->out, h->name, w->acc->name, "booted", detail);
+        kc_report(ctx, h->name, w->acc->name, "booted", detail);
         free(detail);
     }
     return rc;
@@ -266,7 +276,7 @@ static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
         int rc = act_one(ctx, h, job, k, &one);
         if (rc) {
             const struct kc_accessory *acc = job->set->accs[job->idx[k]];
-            kc_out_result(ctx->out, h->name, acc->name,
+            kc_report(ctx, h->name, acc->name,
                           rc == KC_EUNREACHABLE ? "unreachable" : "failed", one.msg);
             if (worst == 0)
                 kc_err_move(err, &one);
@@ -283,7 +293,7 @@ static void report_unreachable(struct kc_ctx *ctx, struct kc_host *h, struct hos
                                const struct kc_err *err)
 {
     for (size_t k = 0; k < job->n; k++)
-        kc_out_result(ctx->out, h->name, job->set->accs[job->idx[k]]->name, "unreachable",
+        kc_report(ctx, h->name, job->set->accs[job->idx[k]]->name, "unreachable",
                       err->msg);
 }
 

@@ -49,6 +49,10 @@ int step_run(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory *a
  * healthy); a container that did not fails the host with its last logs. */
 int step_confirm(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory *acc,
                  struct kc_err *err);
+/* A container that restarted before may be between two crashes: looks again
+ * a moment later; *looping when it is not running then or restarted again. */
+int step_crash_loop_check(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory *acc,
+                          bool *looping, struct kc_err *err);
 int step_simple(struct kc_host *h, void (*build)(struct kc_cmd *, const struct kc_accessory *),
                 const struct kc_accessory *acc, unsigned flags, struct kc_exec_result *res,
                 struct kc_err *err);

@@ -168,6 +168,17 @@ int step_run(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory *a
     return rc;
 }
 
+/* Sleeps ms milliseconds unless cancelled; false when cancelled. */
+static bool nap(struct kc_ctx *ctx, int ms)
+{
+    for (int t = 0; t < ms; t += 100) {
+        if (kc_ctx_cancelled(ctx))
+            return false;
+        usleep(100000);
+    }
+    return true;
+}
+
 /* "running 0 none" -> fields */
 static void parse_state(const char *s, char *status, size_t ns, long *restarts, char *health,
                         size_t nh)
@@ -194,15 +205,30 @@ static int read_state(struct kc_host *h, const struct kc_accessory *acc, char *s
     return rc;
 }
 
-/* Sleeps ms milliseconds unless cancelled; false when cancelled. */
-static bool nap(struct kc_ctx *ctx, int ms)
+/* How long a started container must keep running to count as started. */
+static long settle_ms(void)
 {
-    for (int t = 0; t < ms; t += 100) {
-        if (kc_ctx_cancelled(ctx))
-            return false;
-        usleep(100000);
-    }
-    return true;
+    const char *env = getenv("KAMAL_C_CONFIRM_MS");
+    long ms = 1000;
+    if (env && (!kc_parse_long(env, &ms) || ms < 0))
+        ms = 1000;
+    return ms;
+}
+
+int step_crash_loop_check(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory *acc,
+                          bool *looping, struct kc_err *err)
+{
+    char status[32], health[32];
+    long r0 = 0, r1 = 0;
+    *looping = false;
+    int rc = read_state(h, acc, status, &r0, health, err);
+    if (rc == 0 && !nap(ctx, (int)settle_ms()))
+        return kc_err_set(err, KC_EINTERRUPTED, "interrupted");
+    if (rc == 0)
+        rc = read_state(h, acc, status, &r1, health, err);
+    if (rc == 0)
+        *looping = strcmp(status, "running") != 0 || r1 != r0;
+    return rc;
 }
 
 int step_confirm(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory *acc,
@@ -210,15 +236,12 @@ int step_confirm(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessor
 {
     if (ctx->g.dry_run)
         return 0;
-    const char *env = getenv("KAMAL_C_CONFIRM_MS");
-    long settle_ms = 1000;
-    if (env)
-        kc_parse_long(env, &settle_ms);
+    long settle = settle_ms();
     double deadline = kc_now() + (double)ctx->cfg->deploy_timeout;
     char status[32], health[32];
     long restarts0 = 0, restarts = 0;
     int rc = read_state(h, acc, status, &restarts0, health, err);
-    if (rc == 0 && !nap(ctx, (int)settle_ms))
+    if (rc == 0 && !nap(ctx, (int)settle))
         return kc_err_set(err, KC_EINTERRUPTED, "interrupted");
     while (rc == 0) {
         rc = read_state(h, acc, status, &restarts, health, err);

@@ -28,7 +28,7 @@ static int each_acc_host(struct kc_host *h, void *ud, struct kc_err *err)
         struct kc_err one = KC_ERR_INIT;
         int rc = job->fn(set->ctx, h, &set->want[idx[k]], &one);
         if (rc) {
-            kc_out_result(set->ctx->out, h->name, set->accs[idx[k]]->name,
+            kc_report(set->ctx, h->name, set->accs[idx[k]]->name,
                           rc == KC_EUNREACHABLE ? "unreachable" : "failed", one.msg);
             if (worst == 0)
                 kc_err_move(err, &one);
@@ -93,9 +93,9 @@ static int reboot_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
     if (rc == 0)
         rc = step_boot(ctx, h, w, false, false, err);
     if (rc == 0) {
-        char *detail = ctx->g.dry_run ? kc_xstrdup("(dry run)")
+        char *detail = ctx->g.dry_run ? NULL
                                       : kc_xasprintf("running after %.1f s", kc_now() - t0);
-        kc_out_result(ctx->out, h->name, acc->name, "rebooted", detail);
+        kc_report(ctx, h->name, acc->name, "rebooted", detail);
         free(detail);
     }
     return rc;
@@ -119,7 +119,7 @@ static int start_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wan
         rc = step_confirm(ctx, h, w->acc, err);
     if (rc == 0) {
         audit(ctx, h, "Started %s accessory", w->acc->name);
-        kc_out_result(ctx->out, h->name, w->acc->name, "started", NULL);
+        kc_report(ctx, h->name, w->acc->name, "started", NULL);
     }
     return rc;
 }
@@ -132,14 +132,14 @@ static int stop_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want
     int rc = step_simple(h, kc_cmd_accessory_stop, w->acc, KC_MUTATE, &res, err);
     if (rc == 0 && res.status != 0) {
         if (strstr(kc_buf_str(&res.err), "No such container")) {
-            kc_out_result(ctx->out, h->name, w->acc->name, "absent", "no container to stop");
+            kc_report(ctx, h->name, w->acc->name, "absent", "no container to stop");
         } else {
             rc = kc_err_set(err, KC_EREMOTE, "%s: docker stop failed", w->acc->name);
             kc_err_set_remote(err, kc_buf_str(&res.err));
         }
     } else if (rc == 0) {
         audit(ctx, h, "Stopped %s accessory", w->acc->name);
-        kc_out_result(ctx->out, h->name, w->acc->name, "stopped", NULL);
+        kc_report(ctx, h->name, w->acc->name, "stopped", NULL);
     }
     kc_exec_result_release(&res);
     return rc;
@@ -187,7 +187,7 @@ static int remove_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
         rc = step_simple(h, kc_cmd_accessory_remove_dir, acc, KC_MUTATE | KC_CHECK, NULL, err);
     }
     if (rc == 0)
-        kc_out_result(ctx->out, h->name, acc->name, "removed",
+        kc_report(ctx, h->name, acc->name, "removed",
                       "container, image and data directory");
     return rc;
 }
@@ -214,7 +214,7 @@ static int upload_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
     int rc = step_files(h, w, err);
     if (rc == 0) {
         char *detail = kc_xasprintf("%zu file%s", w->acc->nfiles, w->acc->nfiles == 1 ? "" : "s");
-        kc_out_result(ctx->out, h->name, w->acc->name, "uploaded", detail);
+        kc_report(ctx, h->name, w->acc->name, "uploaded", detail);
         free(detail);
     }
     return rc;
@@ -227,7 +227,7 @@ static int directories_one(struct kc_ctx *ctx, struct kc_host *h, const struct a
     if (rc == 0) {
         char *detail = kc_xasprintf("%zu director%s", w->acc->ndirectories,
                                     w->acc->ndirectories == 1 ? "y" : "ies");
-        kc_out_result(ctx->out, h->name, w->acc->name, "created", detail);
+        kc_report(ctx, h->name, w->acc->name, "created", detail);
         free(detail);
     }
     return rc;

@@ -90,3 +90,21 @@ int kc_verb_each_host(struct kc_ctx *ctx, const struct kc_strvec *names, kc_host
     free(hosts);
     return rc;
 }
+
+/* Past-tense outcomes and what --dry-run says instead. */
+static const char *const dry_outcomes[][2] = {
+    {"booted", "would boot"},     {"started", "would start"},   {"rebooted", "would reboot"},
+    {"stopped", "would stop"},    {"removed", "would remove"},  {"uploaded", "would upload"},
+    {"created", "would create"},  {"logged in", "would log in"}, {"logged out", "would log out"},
+    {"installed", "would install"},
+};
+
+void kc_report(struct kc_ctx *ctx, const char *host, const char *subject, const char *outcome,
+               const char *detail)
+{
+    if (ctx->g.dry_run)
+        for (size_t i = 0; i < KC_ARRAY_LEN(dry_outcomes); i++)
+            if (strcmp(outcome, dry_outcomes[i][0]) == 0)
+                outcome = dry_outcomes[i][1];
+    kc_out_result(ctx->out, host, subject, outcome, detail);
+}
