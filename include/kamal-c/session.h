@@ -51,7 +51,8 @@ struct kc_exec_result {
     int status; /* exit status; -1 when killed by a signal */
     struct kc_buf out;
     struct kc_buf err;
-    bool truncated; /* output beyond the cap was dropped */
+    bool truncated;  /* output beyond the cap was dropped */
+    char signal[32]; /* the signal that killed it ("KILL"), "" otherwise */
 };
 void kc_exec_result_init(struct kc_exec_result *r);
 void kc_exec_result_release(struct kc_exec_result *r);
