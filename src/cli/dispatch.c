@@ -179,10 +179,21 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
         }
         kc_err_release(&rel);
     }
-    if (ctx->cancel_signal && (rc == 0 || rc == KC_EINTERRUPTED)) {
-        rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted by %s",
-                        ctx->cancel_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-        if (locked_here)
+    if (ctx->cancel_signal) {
+        const char *sig = ctx->cancel_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+        if (rc == 0 || rc == KC_EINTERRUPTED) {
+            rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted by %s", sig);
+        } else {
+            /* A step the signal cut short fails with its own error: a Ctrl-C
+             * reaches the whole process group, so a running hook dies of the
+             * same SIGINT ("hook failed with exit status 130"). The run was
+             * still interrupted: say so first, keep the step's error as
+             * context, and exit 130 rather than 1. */
+            kc_err_prefix(err, "interrupted by %s", sig);
+            err->code = KC_EINTERRUPTED;
+            rc = KC_EINTERRUPTED;
+        }
+        if (locked_here && !ctx->lock_held)
             kc_err_set_hint(err, "the deploy lock was released");
     }
     /* the fleet's sessions must close before the configuration goes */
@@ -235,7 +246,7 @@ int kc_main(int argc, char **argv)
         char *name = kc_verb_path_name(&p);
         kc_out_set_command(&out, name);
         free(name);
-        out.show_finished = (p.verb->flags & KC_V_FINISHED) != 0;
+        out.show_finished = (p.verb->flags & (KC_V_FINISHED | KC_V_HOSTS)) != 0;
         rc = run_verb(&ctx, &p, &err);
         kc_ctx_release(&ctx);
     }

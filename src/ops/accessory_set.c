@@ -186,6 +186,25 @@ static int prepare_one(struct kc_ctx *ctx, struct acc_want *w, struct kc_err *er
     return rc;
 }
 
+/* A registry's secret-backed credentials must exist before any host is
+ * contacted (exit 3 naming the secret), even when no login turns out to be
+ * needed. */
+static int check_registry_secrets(struct kc_ctx *ctx, const struct kc_registry *reg,
+                                  struct kc_err *err)
+{
+    const char *v = NULL;
+    int rc = 0;
+    if (reg->local)
+        return 0;
+    if (reg->username && reg->username_is_secret)
+        rc = kc_ctx_secret(ctx, reg->username, &v, err);
+    if (rc == 0 && reg->password && reg->password_is_secret)
+        rc = kc_ctx_secret(ctx, reg->password, &v, err);
+    if (rc)
+        kc_err_prefix(err, "registry");
+    return rc;
+}
+
 int acc_set_prepare(struct acc_set *set, struct kc_err *err)
 {
     for (size_t i = 0; i < set->n; i++) {
@@ -194,7 +213,12 @@ int acc_set_prepare(struct acc_set *set, struct kc_err *err)
             used = kc_strvec_contains(&set->accs[i]->hosts, set->hosts.v[j]);
         if (!used || set->want[i].prepared)
             continue;
-        int rc = prepare_one(set->ctx, &set->want[i], err);
+        const struct kc_accessory *acc = set->accs[i];
+        int rc = check_registry_secrets(set->ctx,
+                                        acc->has_registry ? &acc->registry : &set->ctx->cfg->registry,
+                                        err);
+        if (rc == 0)
+            rc = prepare_one(set->ctx, &set->want[i], err);
         if (rc)
             return rc;
     }

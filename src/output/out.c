@@ -444,7 +444,7 @@ int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err)
         fprintf(o->out, "%s\n", text);
         cJSON_free(text);
         cJSON_Delete(doc);
-    } else if (o->counts.n || (o->show_finished && o->nhosts)) {
+    } else if (o->counts.n) {
         print_summary(o, secs);
     } else if (o->show_finished && o->verbosity >= 0) {
         fprintf(o->out, "Finished in %.1f s\n", secs);

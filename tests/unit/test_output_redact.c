@@ -1,0 +1,114 @@
+/* test_output_redact.c - the output sink: secrets never printed, JSON shape,
+ * summary line, quiet mode. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kamal-c/output.h"
+
+struct sink {
+    FILE *out, *err;
+    char *obuf, *ebuf;
+    size_t olen, elen;
+    struct kc_out o;
+};
+
+static void open_sink(struct sink *s, enum kc_format f, int verbosity)
+{
+    s->out = open_memstream(&s->obuf, &s->olen);
+    s->err = open_memstream(&s->ebuf, &s->elen);
+    kc_out_init(&s->o, f, verbosity, s->out, s->err);
+}
+
+static void close_sink(struct sink *s)
+{
+    kc_out_release(&s->o);
+    fclose(s->out);
+    fclose(s->err);
+}
+
+static void test_secrets_never_printed(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, 1);
+    kc_out_add_secret(&s.o, "hunter2-secret");
+    kc_out_add_secret(&s.o, "ab"); /* too short to redact: ignored */
+    kc_out_msg(&s.o, KC_LVL_INFO, "h1", "password is hunter2-secret");
+    kc_out_trace_cmd(&s.o, "h1", "echo hunter2-secret");
+    kc_out_trace_output(&s.o, "h1", "out hunter2-secret\n", true);
+    kc_out_planned(&s.o, "h1", "docker login -p hunter2-secret");
+    kc_out_result(&s.o, "h1", "db", "failed", "because hunter2-secret");
+    kc_out_block(&s.o, "Host", "h1", "x hunter2-secret y");
+    struct kc_err e = KC_ERR_INIT;
+    kc_err_set(&e, KC_EREMOTE, "boom hunter2-secret");
+    kc_err_set_remote(&e, "stderr hunter2-secret");
+    kc_err_set_command(&e, "cmd hunter2-secret");
+    kc_out_host_error(&s.o, "h1", &e);
+    kc_out_error(&s.o, &e);
+    kc_out_finish(&s.o, 1, &e);
+    kc_err_release(&e);
+    fflush(s.out);
+    fflush(s.err);
+    assert_null(strstr(s.obuf, "hunter2"));
+    assert_null(strstr(s.ebuf, "hunter2"));
+    assert_non_null(strstr(s.obuf, "[REDACTED]"));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
+static void test_json_document(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_JSON, 0);
+    kc_out_set_command(&s.o, "accessory boot");
+    kc_out_add_secret(&s.o, "topsecret");
+    kc_out_result(&s.o, "h1", "db", "booted", "docker run");
+    kc_out_result(&s.o, "h2", "db", "unchanged", NULL);
+    kc_out_planned(&s.o, "h2", "docker run topsecret");
+    assert_int_equal(kc_out_finish(&s.o, 0, NULL), 0);
+    fflush(s.out);
+    assert_non_null(strstr(s.obuf, "\"command\":\t\"accessory boot\""));
+    assert_non_null(strstr(s.obuf, "\"outcome\":\t\"booted\""));
+    assert_non_null(strstr(s.obuf, "\"unchanged\":\t1"));
+    assert_null(strstr(s.obuf, "topsecret"));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
+static void test_summary_and_quiet(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, -1);
+    kc_out_msg(&s.o, KC_LVL_INFO, NULL, "chatty");
+    kc_out_result(&s.o, "h1", "db", "unchanged", NULL);
+    kc_out_result(&s.o, "h2", "db", "unchanged", NULL);
+    kc_out_result(&s.o, "h3", "db", "booted", NULL);
+    kc_out_finish(&s.o, 0, NULL);
+    fflush(s.out);
+    assert_null(strstr(s.obuf, "chatty"));
+    assert_non_null(strstr(s.obuf, "3 hosts: 2 unchanged, 1 booted in "));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_secrets_never_printed),
+        cmocka_unit_test(test_json_document),
+        cmocka_unit_test(test_summary_and_quiet),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
