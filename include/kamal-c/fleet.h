@@ -55,6 +55,7 @@ struct kc_fleet_opts {
     bool dry_run;
     int max_starts;      /* concurrent connection starts; 0 = 30 */
     int connect_timeout; /* seconds; 0 = 10 */
+    int keepalive;       /* seconds between keepalives while waiting; 0 = 30 */
     const volatile sig_atomic_t *cancel;
     kc_before_connect_fn before_connect;
     void *before_connect_ud;

@@ -33,12 +33,51 @@ bool kc_ctx_cancelled(const struct kc_ctx *ctx)
     return ctx->cancel && *ctx->cancel;
 }
 
+/* Splits a --hosts/--roles list at the commas that are outside {..}: the
+ * globs take {a,b} alternatives (kc_glob_match), so -h '10.0.0.1{1,2}' is one
+ * pattern, not '10.0.0.1{1' and '2}'. Items are trimmed, empty ones dropped;
+ * with unbalanced braces every comma splits, as before. */
+static void split_filter_list(const char *list, struct kc_strvec *pats)
+{
+    int depth = 0;
+    bool balanced = true;
+    for (const char *p = list; *p; p++) {
+        if (*p == '{')
+            depth++;
+        else if (*p == '}' && --depth < 0)
+            balanced = false;
+    }
+    if (!balanced || depth != 0) {
+        kc_strvec_split(pats, list, ",");
+        return;
+    }
+    const char *item = list;
+    for (const char *p = list;; p++) {
+        if (*p == '{')
+            depth++;
+        else if (*p == '}')
+            depth--;
+        if (*p == '\0' || (*p == ',' && depth == 0)) {
+            const char *a = item, *e = p;
+            while (a < e && (*a == ' ' || *a == '\t'))
+                a++;
+            while (e > a && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (e > a)
+                kc_strvec_push_nodup(pats, kc_xstrndup(a, (size_t)(e - a)));
+            if (*p == '\0')
+                break;
+            item = p + 1;
+        }
+    }
+}
+
 /* Splits a filter list; every pattern must match at least one candidate. */
 static int match_filter(const char *opt, const char *list, const struct kc_strvec *candidates,
                         struct kc_strvec *matched, struct kc_err *err)
 {
     struct kc_strvec pats = KC_STRVEC_INIT;
-    kc_strvec_split(&pats, list, ",");
+    split_filter_list(list, &pats);
     int rc = 0;
     if (pats.n == 0)
         rc = kc_err_set(err, KC_EUSAGE, "--%s: empty list", opt);
@@ -169,6 +208,16 @@ static enum kc_ssh_cfg ssh_config_mode(enum kc_ssh_config_mode m)
     }
 }
 
+/* A positive number of seconds from the environment, else 0 (the default). */
+static int env_seconds(const char *name)
+{
+    const char *t = getenv(name);
+    long v;
+    if (t && kc_parse_long(t, &v) && v > 0 && v < 86400)
+        return (int)v;
+    return 0;
+}
+
 int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
 {
     if (ctx->fleet)
@@ -194,10 +243,8 @@ int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
         .before_connect = kc_hook_pre_connect,
         .before_connect_ud = ctx,
     };
-    const char *t = getenv("KAMAL_C_CONNECT_TIMEOUT");
-    long v;
-    if (t && kc_parse_long(t, &v) && v > 0)
-        fo.connect_timeout = (int)v;
+    fo.connect_timeout = env_seconds("KAMAL_C_CONNECT_TIMEOUT");
+    fo.keepalive = env_seconds("KAMAL_C_KEEPALIVE");
     ctx->fleet = kc_fleet_new(ctx->out, &fo);
     return 0;
 }

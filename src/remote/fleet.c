@@ -130,6 +130,7 @@ static void fill_ssh_opts(const struct kc_host *h, struct kc_ssh_opts *o)
     o->config_mode = h->config_mode;
     o->config_files = &h->config_files;
     o->connect_timeout = h->fleet->opts.connect_timeout;
+    o->keepalive_interval = h->fleet->opts.keepalive;
     o->cancel = h->fleet->opts.cancel;
 }
 
