@@ -4,13 +4,30 @@
  * channel per command). It must be used by one thread at a time (libssh's
  * rule); different sessions may run in parallel threads. TCP_NODELAY is always
  * on. Connecting and authenticating are bounded by connect_timeout; commands
- * are not (an image pull may take minutes), but keepalives detect a dead peer.
+ * are not (an image pull may take minutes), but keepalives detect a dead peer:
+ * while a command runs silent for keepalive_interval, a keepalive is sent and
+ * its reply awaited for two more intervals, so a peer that went away is
+ * reported ("connection to HOST lost: ...", KC_EUNREACHABLE) within about
+ * three intervals; the socket also gets SO_KEEPALIVE and TCP_USER_TIMEOUT.
+ * Once lost, every later call fails at once with the same reason.
+ *
+ * ssh config: HOST is set, then the config is parsed (libssh: Host/Match,
+ * HostName, Port, User, IdentityFile, UserKnownHostsFile, ...), then
+ * deploy.yml's user and port are applied, so they win; the user defaults to
+ * root only when neither set one. ConnectTimeout is overridden by
+ * connect_timeout. A ProxyJump is run natively (like jump); a ProxyCommand is
+ * refused (it would run a program). ServerAliveInterval and other keywords
+ * libssh ignores stay ignored.
  *
  * Host keys follow OpenSSH's accept-new: an unknown key is recorded in the
- * known_hosts file, a changed key is refused (KC_EUNREACHABLE, the message names
- * the host and the SHA256 fingerprint offered). Never weaker than that,
- * whatever the ssh config says; StrictHostKeyChecking yes there also refuses
- * unknown keys. */
+ * known_hosts file (the config's UserKnownHostsFile, else ~/.ssh/known_hosts),
+ * a changed key (or one of another type) is refused: KC_EUNREACHABLE, the
+ * message names the host and the SHA256 fingerprint offered, err->hint gives
+ * the ssh-keygen -R command. Never weaker than that, whatever the ssh config
+ * says; StrictHostKeyChecking yes there also refuses unknown keys.
+ *
+ * Errors fill err->host; err->command is left to the caller (the command
+ * line may hold secrets that only the caller knows how to mask). */
 #ifndef KAMAL_C_SESSION_H
 #define KAMAL_C_SESSION_H
 
@@ -39,9 +56,13 @@ struct kc_ssh_opts {
 
 struct kc_session;
 
-/* Connect, verify the host key, authenticate (agent, keys, key_data, ssh
- * config IdentityFile). Failures are KC_EUNREACHABLE with the cause: refused,
- * timed out, host key changed (with fingerprint), authentication failed. */
+/* Connect (through the jump host if any), verify the host key, authenticate:
+ * unless keys_only, the agent first; then each keys file, then each key_data
+ * PEM; then, unless keys_only, the ssh config's IdentityFile or the default
+ * ~/.ssh/id_*. Failures are KC_EUNREACHABLE with the cause: refused, timed
+ * out, name not resolved, host key changed (with fingerprint), authentication
+ * failed (naming user@host and what was tried); KC_ECONFIG for a malformed
+ * jump spec or an unreadable config file. */
 int kc_session_open(struct kc_session **out, const struct kc_ssh_opts *o, struct kc_err *err);
 void kc_session_close(struct kc_session *s);
 /* The host name the session was opened for. */
@@ -59,15 +80,19 @@ void kc_exec_result_release(struct kc_exec_result *r);
 
 /* Run one command line (already quoted) on a new channel, feeding stdin_data
  * (may be NULL) then EOF, capturing stdout and stderr separately up to cap
- * bytes each (0 = 1 MiB). Returns 0 when the command ran, whatever its exit
+ * bytes each (0 = 1 MiB; output past the cap is read and dropped, and
+ * res->truncated set). Returns 0 when the command ran, whatever its exit
  * status; KC_EUNREACHABLE when the connection failed or was lost;
- * KC_EINTERRUPTED when cancel was set. */
+ * KC_EINTERRUPTED when cancel was set (the channel is closed; without a PTY
+ * the remote process keeps running until it next writes). */
 int kc_session_exec(struct kc_session *s, const char *cmdline, const void *stdin_data,
                     size_t stdin_len, size_t cap, struct kc_exec_result *res, struct kc_err *err);
 
 /* Write data to path (relative paths are relative to the login directory)
- * with the given mode, also when the file exists with another mode. SFTP,
- * falling back to `cat >` + chmod when the server has no SFTP subsystem. */
+ * with the given mode, also when the file exists with another mode (the mode
+ * is set before the data is written). SFTP, falling back to `cat >` + chmod
+ * when the server has no SFTP subsystem. KC_EREMOTE naming path and host when
+ * the host refuses (no such directory, permission denied). */
 int kc_session_upload(struct kc_session *s, const char *path, const void *data, size_t len,
                       int mode, struct kc_err *err);
 

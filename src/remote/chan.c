@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHAN_CHUNK 32768
-#define CHAN_SLICE_MS 250
+#define CHAN_CHUNK          32768
+#define CHAN_SLICE_MS       250
 #define CHAN_READS_PER_TURN 64
 
 static void on_exit_status(ssh_session ssh, ssh_channel ch, int status, void *ud)
@@ -44,6 +44,13 @@ int kc_chan_fail(struct kc_chan *c, const char *what, struct kc_err *err)
 {
     if (kc_session_check_lost(c->s))
         return kc_session_lost_err(c->s, err);
+    const char *e = ssh_get_error(c->s->ssh);
+    if (e == NULL || *e == '\0') {
+        /* libssh gave up waiting (its timeout is two keepalive intervals)
+         * without any error from the peer: the link is gone */
+        c->s->lost = kc_xasprintf("no answer from the host (%s)", what);
+        return kc_session_lost_err(c->s, err);
+    }
     int rc = kc_err_set(err, KC_EUNREACHABLE, "%s on %s: %s", what, c->s->host,
                         ssh_get_error(c->s->ssh));
     kc_err_set_host(err, c->s->host);
@@ -192,8 +199,7 @@ static int wait_turn(struct kc_chan *c, struct kc_err *err)
     int n = poll(fds, c->extra_fd >= 0 ? 2 : 1, timeout);
     if (n < 0 && errno != EINTR)
         return kc_err_set(err, KC_EIO, "poll: %s", strerror(errno));
-    if (n > 0 && c->extra_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-        c->on_extra)
+    if (n > 0 && c->extra_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && c->on_extra)
         return c->on_extra(c, c->ud, err);
     return 0;
 }

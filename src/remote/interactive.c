@@ -56,8 +56,7 @@ static int term_enter(struct term *t, struct kc_err *err)
     struct termios raw = t->saved;
     cfmakeraw(&raw);
     if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) != 0)
-        return kc_err_set(err, KC_EIO, "cannot set the terminal to raw mode: %s",
-                          strerror(errno));
+        return kc_err_set(err, KC_EIO, "cannot set the terminal to raw mode: %s", strerror(errno));
     t->raw = true;
     return 0;
 }

@@ -55,8 +55,10 @@ static int parse_hostport(const char *hp, char **host, int *port, const char *sp
     }
     const char *colon = strchr(hp, ':');
     if (colon && strchr(colon + 1, ':') == NULL) { /* host:port (not a bare IPv6) */
-        if (colon == hp || parse_port(colon + 1, port, spec, err) < 0)
+        if (colon == hp)
             return kc_err_set(err, KC_ECONFIG, "invalid jump host %s", spec);
+        if (parse_port(colon + 1, port, spec, err) < 0)
+            return KC_ECONFIG;
         *host = kc_xstrndup(hp, (size_t)(colon - hp));
         return 0;
     }
@@ -146,16 +148,22 @@ static bool pump_up(struct pump *p, bool *progress)
     return ssh_channel_write(p->j->ch, up, (uint32_t)r) == r;
 }
 
+/* Waits only for what the next turn will act on: the jump socket is watched
+ * for input only when pump_down will read the channel (nothing pending for
+ * the socketpair, no EOF yet), else a readable socket would wake us in a
+ * busy loop while the target session is idle. */
 static void pump_wait(struct pump *p)
 {
-    short ev = 0;
+    short ev = 0, jev = 0;
     if (!p->fd_eof && ssh_channel_window_size(p->j->ch) > 0)
         ev |= POLLIN;
     if (p->down_off < p->down_len)
         ev |= POLLOUT;
-    struct pollfd fds[2] = {{ssh_get_fd(p->j->ssh), POLLIN, 0}, {p->j->fd, ev, 0}};
+    else if (!p->ch_eof)
+        jev |= POLLIN;
     if (ssh_get_status(p->j->ssh) & SSH_WRITE_PENDING)
-        fds[0].events |= POLLOUT;
+        jev |= POLLOUT;
+    struct pollfd fds[2] = {{ssh_get_fd(p->j->ssh), jev, 0}, {p->j->fd, ev, 0}};
     (void)poll(fds, 2, 1000);
 }
 

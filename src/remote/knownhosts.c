@@ -113,8 +113,9 @@ static int unknown_host(ssh_session ssh, const struct target *t, bool strict, st
                    "host key for %s is not in %s and the ssh config sets "
                    "StrictHostKeyChecking yes (offered %s)",
                    where, t->known_hosts, fp);
-        kc_err_set_hint(err, "check the fingerprint, then add the key, e.g. with: "
-                             "ssh-keyscan -p %u %s >> %s",
+        kc_err_set_hint(err,
+                        "check the fingerprint, then add the key, e.g. with: "
+                        "ssh-keyscan -p %u %s >> %s",
                         t->port, t->host, t->known_hosts);
         free(where);
         free(fp);
@@ -148,8 +149,8 @@ int kc_hostkey_verify(ssh_session ssh, const char *label, bool strict, struct kc
         break;
     }
     default:
-        kc_err_set(err, KC_EUNREACHABLE, "cannot check the host key of %s against %s: %s",
-                   t.host, t.known_hosts, ssh_get_error(ssh));
+        kc_err_set(err, KC_EUNREACHABLE, "cannot check the host key of %s against %s: %s", t.host,
+                   t.known_hosts, ssh_get_error(ssh));
         break;
     }
     target_release(&t);

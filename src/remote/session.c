@@ -21,7 +21,7 @@
 #include <libssh/server.h> /* ssh_send_keepalive works on client sessions too */
 
 #define KC_CONNECT_TIMEOUT_DEFAULT 10
-#define KC_KEEPALIVE_DEFAULT 30
+#define KC_KEEPALIVE_DEFAULT       30
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -86,8 +86,7 @@ static int parse_config(ssh_session ssh, const struct kc_ssh_opts *o, struct kc_
                 return kc_err_set(err, KC_ECONFIG, "cannot read ssh config file %s: %s", f,
                                   strerror(errno));
             if (ssh_options_parse_config(ssh, f) < 0)
-                return kc_err_set(err, KC_ECONFIG, "ssh config file %s: %s", f,
-                                  ssh_get_error(ssh));
+                return kc_err_set(err, KC_ECONFIG, "ssh config file %s: %s", f, ssh_get_error(ssh));
         }
         break;
     case KC_SSHCFG_NONE:
@@ -219,8 +218,8 @@ static bool auth_sequence(struct auth_state *a, const struct kc_ssh_opts *o)
     return false;
 }
 
-static int authenticate(ssh_session ssh, const struct kc_endpoint *ep,
-                        const struct kc_ssh_opts *o, struct kc_err *err)
+static int authenticate(ssh_session ssh, const struct kc_endpoint *ep, const struct kc_ssh_opts *o,
+                        struct kc_err *err)
 {
     struct auth_state a = {ssh, KC_STRVEC_INIT, SSH_AUTH_DENIED};
     auth_sequence(&a, o);
@@ -247,8 +246,8 @@ static int authenticate(ssh_session ssh, const struct kc_endpoint *ep,
     return rc;
 }
 
-int kc_ssh_connect_auth(ssh_session ssh, const struct kc_endpoint *ep,
-                        const struct kc_ssh_opts *o, bool strict, struct kc_err *err)
+int kc_ssh_connect_auth(ssh_session ssh, const struct kc_endpoint *ep, const struct kc_ssh_opts *o,
+                        bool strict, struct kc_err *err)
 {
     if (ssh_connect(ssh) != SSH_OK) {
         char *host = NULL;

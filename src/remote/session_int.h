@@ -19,10 +19,10 @@ struct kc_jump;
 
 struct kc_session {
     ssh_session ssh;
-    char *host;   /* as given (deploy.yml) */
-    char *addr;   /* what was connected to (ssh config HostName applied) */
-    char *user;   /* login user */
-    int port;     /* port connected to */
+    char *host;    /* as given (deploy.yml) */
+    char *addr;    /* what was connected to (ssh config HostName applied) */
+    char *user;    /* login user */
+    int port;      /* port connected to */
     int keepalive; /* seconds between keepalive probes while waiting */
     const volatile sig_atomic_t *cancel;
     /* Inbound byte counter maintained by libssh (ssh_set_counters), used to
@@ -63,8 +63,8 @@ struct kc_endpoint {
 int kc_ssh_configure(ssh_session ssh, const struct kc_endpoint *ep, const struct kc_ssh_opts *o,
                      struct kc_err *err);
 /* ssh_connect, host key policy, authentication. */
-int kc_ssh_connect_auth(ssh_session ssh, const struct kc_endpoint *ep,
-                        const struct kc_ssh_opts *o, bool strict, struct kc_err *err);
+int kc_ssh_connect_auth(ssh_session ssh, const struct kc_endpoint *ep, const struct kc_ssh_opts *o,
+                        bool strict, struct kc_err *err);
 
 /* What the ssh config says for host about the keywords libssh cannot report
  * back (see kc_sshcfg_lookup). */
@@ -109,9 +109,9 @@ struct kc_chan {
     struct kc_session *s;
     ssh_channel ch;
     struct ssh_channel_callbacks_struct cbs;
-    bool exited;       /* exit-status arrived */
-    bool signaled;     /* exit-signal arrived */
-    char signame[32];  /* its name ("KILL") */
+    bool exited;      /* exit-status arrived */
+    bool signaled;    /* exit-signal arrived */
+    char signame[32]; /* its name ("KILL") */
     /* stdin from memory, sent as the window allows, then EOF if eof_after */
     const char *in;
     size_t in_len, in_off;

@@ -90,8 +90,7 @@ static bool match_criteria(const char *args, const char *host)
             c++;
         if (strcasecmp(c, "all") == 0 && !neg)
             continue;
-        if ((strcasecmp(c, "host") == 0 || strcasecmp(c, "originalhost") == 0) &&
-            i + 1 < t.n) {
+        if ((strcasecmp(c, "host") == 0 || strcasecmp(c, "originalhost") == 0) && i + 1 < t.n) {
             bool m = kc_sshcfg_match_list(t.v[++i], host);
             ok = neg ? !m : m;
             continue;

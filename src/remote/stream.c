@@ -46,8 +46,8 @@ static int start(struct kc_chan *c, const char *cmdline, bool pty, struct kc_err
     return 0;
 }
 
-int kc_session_stream(struct kc_session *s, const char *cmdline, bool pty, kc_line_cb cb,
-                      void *ud, int *status, struct kc_err *err)
+int kc_session_stream(struct kc_session *s, const char *cmdline, bool pty, kc_line_cb cb, void *ud,
+                      int *status, struct kc_err *err)
 {
     struct stream st = {cb, ud, {KC_BUF_INIT, false, 0}, {KC_BUF_INIT, false, 0}, false};
     kc_lines_init(&st.out, pty, 0);

@@ -92,8 +92,8 @@ static char *cat_command(const char *path, int mode)
     struct kc_buf q = KC_BUF_INIT;
     kc_shell_quote(&q, path);
     const char *p = kc_buf_str(&q);
-    char *cmd = kc_xasprintf("umask 077 && : > %s && chmod 600 %s && cat > %s && chmod %04o %s",
-                             p, p, p, (unsigned)mode & 07777u, p);
+    char *cmd = kc_xasprintf("umask 077 && : > %s && chmod 600 %s && cat > %s && chmod %04o %s", p,
+                             p, p, (unsigned)mode & 07777u, p);
     kc_buf_release(&q);
     return cmd;
 }
@@ -107,8 +107,7 @@ static int cat_upload(struct kc_session *s, const char *path, const char *data, 
     int rc = kc_session_exec(s, cmd, data, len, 65536, &r, err);
     if (rc == 0 && r.status != 0) {
         kc_buf_rtrim(&r.err);
-        rc = upload_err(s, path, r.err.len ? kc_buf_str(&r.err) : "the upload command failed",
-                        err);
+        rc = upload_err(s, path, r.err.len ? kc_buf_str(&r.err) : "the upload command failed", err);
         kc_err_set_remote(err, kc_buf_str(&r.err));
     }
     kc_exec_result_release(&r);
