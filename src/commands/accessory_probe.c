@@ -222,9 +222,9 @@ static char *docker_failure(const char *err_text)
 {
     struct kc_strvec lines = KC_STRVEC_INIT, bad = KC_STRVEC_INIT;
     kc_strvec_split(&lines, err_text ? err_text : "", "\n");
-    for (size_t i = 0; i < lines.n; i++)
+    for (size_t i = 0; i < lines.n; i++) /* once per line: docker repeats it per object */
         if (strstr(lines.v[i], "No such object") == NULL)
-            kc_strvec_push(&bad, lines.v[i]);
+            kc_strvec_push_unique(&bad, lines.v[i]);
     char *s = bad.n ? kc_strvec_join(&bad, "\n") : NULL;
     kc_strvec_release(&lines);
     kc_strvec_release(&bad);

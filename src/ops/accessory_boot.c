@@ -289,12 +289,15 @@ static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     return worst;
 }
 
-static void report_unreachable(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
-                               const struct kc_err *err)
+/* The probe failed: every accessory of the host gets the host's outcome. */
+static void report_probe_failure(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
+                                 int rc, const struct kc_err *err)
 {
+    if (rc == KC_EINTERRUPTED)
+        return;
     for (size_t k = 0; k < job->n; k++)
-        kc_report(ctx, h->name, job->set->accs[job->idx[k]]->name, "unreachable",
-                      err->msg);
+        kc_report(ctx, h->name, job->set->accs[job->idx[k]]->name,
+                  rc == KC_EUNREACHABLE ? "unreachable" : "failed", err->msg);
 }
 
 /* Phase 1: probe; hosts with nothing to do report now. */
@@ -304,8 +307,8 @@ static int phase1(struct kc_host *h, void *ud, struct kc_err *err)
         &((struct host_job *)ud)->set->hosts, h->name)];
     struct kc_ctx *ctx = job->set->ctx;
     int rc = probe_host(h, job, err);
-    if (rc == KC_EUNREACHABLE)
-        report_unreachable(ctx, h, job, err);
+    if (rc)
+        report_probe_failure(ctx, h, job, rc, err);
     if (rc || job->needs_change)
         return rc;
     return act_host(ctx, h, job, err); /* only reports and fails here */
@@ -318,8 +321,8 @@ static int phase2(struct kc_host *h, void *ud, struct kc_err *err)
         &((struct host_job *)ud)->set->hosts, h->name)];
     struct kc_ctx *ctx = job->set->ctx;
     int rc = probe_host(h, job, err);
-    if (rc == KC_EUNREACHABLE)
-        report_unreachable(ctx, h, job, err);
+    if (rc)
+        report_probe_failure(ctx, h, job, rc, err);
     if (rc)
         return rc;
     return act_host(ctx, h, job, err);
