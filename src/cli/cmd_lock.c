@@ -16,8 +16,9 @@ static int acquire_exec(struct kc_ctx *ctx, const struct kc_args *args, struct k
         return rc;
     /* the lock now belongs to the host, not to this run */
     ctx->lock_held = false;
-    kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "Acquired the deploy lock on %s",
-               kc_ctx_lock_host(ctx));
+    /* --dry-run only printed the mkdir: claiming the lock was taken would lie */
+    kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "%s the deploy lock on %s",
+               ctx->g.dry_run ? "Would acquire" : "Acquired", kc_ctx_lock_host(ctx));
     return 0;
 }
 
@@ -26,9 +27,12 @@ static int release_exec(struct kc_ctx *ctx, const struct kc_args *args, struct k
     (void)args;
     bool had = false;
     int rc = kc_lock_remove(ctx, &had, err);
+    /* --dry-run printed the rm and left the lock in place: say so */
     if (rc == 0)
-        kc_out_msg(ctx->out, KC_LVL_INFO, NULL,
-                   had ? "Released the deploy lock" : "There is no deploy lock");
+        kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "%s",
+                   !had ? "There is no deploy lock"
+                   : ctx->g.dry_run ? "Would release the deploy lock"
+                                    : "Released the deploy lock");
     return rc;
 }
 
@@ -39,9 +43,14 @@ static int status_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc
     char *details = NULL;
     int rc = kc_lock_read(ctx, &held, &details, err);
     if (rc == 0) {
-        if (held)
-            kc_out_block(ctx->out, "Deploy lock on", kc_ctx_lock_host(ctx), details);
-        else
+        if (held) {
+            /* Kamal's three lines, then how long it has been held */
+            char *desc = kc_lock_describe(details);
+            char *text = kc_xasprintf("%s\nHeld: %s\n", details, desc);
+            kc_out_block(ctx->out, "Deploy lock on", kc_ctx_lock_host(ctx), text);
+            free(text);
+            free(desc);
+        } else
             kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "There is no deploy lock");
     }
     free(details);

@@ -24,19 +24,36 @@
 #                            hide-docker | show-docker      SSH sessions get a PATH without docker
 #                            heal                           undo every fault above
 #
-# Environment: KC_DIR (state, default /tmp/kc; keep it short: unix socket paths),
-# KC_KEYS (client + host keys, default /tmp/kc-keys; kept by `down`),
+# Environment: KC_BED (which bed, default 0; see below), KC_DIR (state, default /tmp/kc;
+# keep it short: unix socket paths), KC_KEYS (client + host keys, default /tmp/kc-keys; kept
+# by `down`),
 # KC_STORAGE_DRIVER (default overlay2; use vfs if KC_DIR is on overlayfs).
 #
-# Only addresses in 10.213.0.0/24 and loopback are contacted. Processes are only killed by
+# Only addresses in the bed's 10.213.B.0/24 and loopback are contacted. Processes are only killed by
 # the PID recorded at launch, or because they are inside one of our network namespaces
 # (ip netns pids kcN) or inside our own cgroup kc-hN.
+#
+# Several independent beds can run at once: KC_BED=B (1..99) selects another one, with every
+# name and address of its own (hostnames stay kc-hN):
+#   bed 0 (default)  /tmp/kc      /tmp/kc-keys   10.213.0.0/24  kcbr0  netns kcN    veth kcvN    cgroup kc-hN
+#   bed B >= 1       /tmp/kcB-bed /tmp/kcB-keys  10.213.B.0/24  kcbrB  netns kcB-N  veth kcvB-N  cgroup kcB-hN
+# Every command acts on the selected bed only (`down` included). A bed's state dir records its
+# number (file `bed`, absent for bed 0), and hosts.sh refuses a KC_DIR of another bed.
 set -euo pipefail
 
-K=${KC_DIR:-/tmp/kc}
-KEYS=${KC_KEYS:-/tmp/kc-keys}
-BR=kcbr0
-NET=10.213.0                       # .1 bridge + registry, .10 builder h0, .(10+N) host hN
+BED=${KC_BED:-0}
+[[ $BED =~ ^(0|[1-9][0-9]?)$ ]] || { echo "hosts.sh: bad KC_BED '$BED' (0..99)" >&2; exit 2; }
+if ((BED == 0)); then              # the original bed: these names must never change
+  K=${KC_DIR:-/tmp/kc}
+  KEYS=${KC_KEYS:-/tmp/kc-keys}
+  NSP=kc VP=kcv CGP=kc-h           # netns kcN, veth kcvN, cgroup kc-hN
+else                               # names that none of bed 0's patterns (kc[0-9]+, kcv[0-9]+,
+  K=${KC_DIR:-/tmp/kc$BED-bed}     # kc-h[0-9]+) nor another bed's can match; at most 8
+  KEYS=${KC_KEYS:-/tmp/kc$BED-keys}  # characters for an interface name (limit 15)
+  NSP=kc$BED- VP=kcv$BED- CGP=kc$BED-h
+fi
+BR=kcbr$BED
+NET=10.213.$BED                    # .1 bridge + registry, .10 builder h0, .(10+N) host hN
 REG_PORT=5443
 REG=$NET.1:$REG_PORT
 REG_USER=kamal
@@ -50,6 +67,12 @@ export DOCKER_CONFIG=$K/client-docker   # our own docker CLI calls never touch ~
 
 log() { printf '%s hosts.sh: %s\n' "$(date +%T.%3N)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# a state dir names its bed in the file `bed` (bed 0 writes none): never drive one bed's
+# state with another bed's names, e.g. with KC_DIR still exported from `env` of bed 0
+dir_bed() { if [[ -f $K/bed ]]; then cat "$K/bed"; else echo 0; fi; }
+if [[ -d $K && $(dir_bed) != "$BED" ]]; then
+  die "$K is the state of bed $(dir_bed), not of KC_BED=$BED (unset KC_DIR/KC_KEYS, or set KC_BED)"
+fi
 ip_of() { echo "$NET.$((10 + $1))"; }
 hdir() { echo "$K/h$1"; }
 pid_of() { [[ -s $1 ]] && cat "$1"; }
@@ -79,35 +102,35 @@ check_id() {
 # mount points of all cgroup hierarchies (v1: one per controller + maybe "unified"; v2: one)
 cg_mounts() { awk '$3 == "cgroup" || $3 == "cgroup2" {print $2}' /proc/self/mounts; }
 # the cgroup that holds all of host i's daemons and SSH sessions; its containers get
-# siblings of it (dockerd cgroup-parent /kc-hI)
+# siblings of it (dockerd cgroup-parent /kc-hI; $CGP is kc-h on bed 0)
 cg_track() {
   local i=$1 m
-  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then echo "/sys/fs/cgroup/kc-h$i/host"; return; fi
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then echo "/sys/fs/cgroup/$CGP$i/host"; return; fi
   for m in /sys/fs/cgroup/pids /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/systemd; do
-    [[ -f $m/cgroup.procs ]] && { echo "$m/kc-h$i/host"; return; }
+    [[ -f $m/cgroup.procs ]] && { echo "$m/$CGP$i/host"; return; }
   done
   m=$(cg_mounts | head -1)
   [[ -n $m ]] || die "no cgroup hierarchy mounted"
-  echo "$m/kc-h$i/host"
+  echo "$m/$CGP$i/host"
 }
 # every PID in host i: in any of its cgroups, or in its network namespace
 host_pids() {
   local i=$1 m
   while read -r m; do
-    [[ -d $m/kc-h$i ]] && find "$m/kc-h$i" -name cgroup.procs -exec cat {} + 2>/dev/null
+    [[ -d $m/$CGP$i ]] && find "$m/$CGP$i" -name cgroup.procs -exec cat {} + 2>/dev/null
   done < <(cg_mounts)
-  [[ -e /run/netns/kc$i ]] && ip netns pids "kc$i" 2>/dev/null
+  [[ -e /run/netns/$NSP$i ]] && ip netns pids "$NSP$i" 2>/dev/null
   return 0
 }
 cg_remove() {    # rmdir host i's cgroups in every hierarchy, deepest first
   local i=$1 m
   while read -r m; do
-    [[ -d $m/kc-h$i ]] || continue
+    [[ -d $m/$CGP$i ]] || continue
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-      find "$m/kc-h$i" -depth -type d -exec rmdir {} + 2>/dev/null && break
+      find "$m/$CGP$i" -depth -type d -exec rmdir {} + 2>/dev/null && break
       sleep 0.2
     done
-    [[ -d $m/kc-h$i ]] && log "WARNING: could not remove cgroup $m/kc-h$i"
+    [[ -d $m/$CGP$i ]] && log "WARNING: could not remove cgroup $m/$CGP$i"
   done < <(cg_mounts)
   return 0
 }
@@ -251,7 +274,7 @@ write_daemon_json() {
   "hosts": ["unix://$H/docker.sock"],
   "storage-driver": "${KC_STORAGE_DRIVER:-overlay2}",
   "exec-opts": ["native.cgroupdriver=cgroupfs"],
-  "cgroup-parent": "/kc-h$i",
+  "cgroup-parent": "/$CGP$i",
   "shutdown-timeout": 2,
   "log-level": "warn"
 }
@@ -259,7 +282,7 @@ EOF
 }
 
 host_create() {  # a fresh host: state dir, netns, veth, configs, then _init inside it
-  local i=$1 H ip ns=kc$1 cg
+  local i=$1 H ip ns=$NSP$1 cg
   H=$(hdir "$i"); ip=$(ip_of "$i")
   host_stop "$i"                                 # clean up a half-started or stale host
   mkdir -p "$H/home" "$H/tmp" "$H/data" "$H/etc-docker/certs.d/$REG"
@@ -274,14 +297,14 @@ host_create() {  # a fresh host: state dir, netns, veth, configs, then _init ins
   cg=$(cg_track "$i"); mkdir -p "$cg"
 
   ip netns add "$ns"
-  ip link add "kcv$i" type veth peer name eth0 netns "$ns"
-  ip link set "kcv$i" master "$BR" up
+  ip link add "$VP$i" type veth peer name eth0 netns "$ns"
+  ip link set "$VP$i" master "$BR" up
   ip -n "$ns" addr add "$ip/24" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up                     # no default route: nothing leaves 10.213.0/24
   # nsenter, not `ip netns exec`: the latter mounts a fresh /sys and thereby hides the
   # cgroup v1 hierarchies. _init runs in a new mount + UTS namespace.
-  KC_DIR=$K KC_KEYS=$KEYS nsenter --net="/run/netns/$ns" \
+  KC_BED=$BED KC_DIR=$K KC_KEYS=$KEYS nsenter --net="/run/netns/$ns" \
     unshare --mount --uts --propagation private -- "$K/bin/hosts.sh" _init "$i" \
     </dev/null >"$H/init.log" 2>&1 9>&- || { cat "$H/init.log" >&2; die "h$i: init failed"; }
 }
@@ -340,18 +363,18 @@ in_host() {      # in_host I CMD...: run CMD in host I's namespaces
 host_spawn() {   # (re)start one daemon of a running host, in its namespaces and cgroup
   local i=$1 name=$2 H; H=$(hdir "$i")
   case $name in
-    dockerd) in_host "$i" env KC_DIR="$K" KC_KEYS="$KEYS" "$K/bin/hosts.sh" _spawn "$i" dockerd \
+    dockerd) in_host "$i" env KC_BED="$BED" KC_DIR="$K" KC_KEYS="$KEYS" "$K/bin/hosts.sh" _spawn "$i" dockerd \
                dockerd --config-file "$H/daemon.json" ;;
-    sshd) in_host "$i" env KC_DIR="$K" KC_KEYS="$KEYS" "$K/bin/hosts.sh" _spawn "$i" sshd \
+    sshd) in_host "$i" env KC_BED="$BED" KC_DIR="$K" KC_KEYS="$KEYS" "$K/bin/hosts.sh" _spawn "$i" sshd \
                /usr/sbin/sshd -D -f "$H/sshd_config" -E "$H/sshd.log" ;;
   esac
 }
 
 dockerd_ok() { curl -fs --max-time 2 --unix-socket "$(hdir "$1")/docker.sock" http://d/_ping >/dev/null 2>&1; }
-sshd_listens() { nsenter --net="/run/netns/kc$1" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; }
+sshd_listens() { nsenter --net="/run/netns/$NSP$1" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; }
 
 host_running() { # namespaces exist and are held
-  [[ -e /run/netns/kc$1 ]] && alive "$(hdir "$1")/anchor.pid"
+  [[ -e /run/netns/$NSP$1 ]] && alive "$(hdir "$1")/anchor.pid"
 }
 host_healthy() {
   local H; H=$(hdir "$1")
@@ -401,7 +424,7 @@ kill_wait() {    # kill_wait PID [SECONDS]: TERM, wait, then KILL
 }
 
 host_stop() {
-  local i=$1 H ns=kc$1 f p pids
+  local i=$1 H ns=$NSP$1 f p pids
   H=$(hdir "$i")
   # remove the containers first: on SIGTERM dockerd gives each its stop timeout (10 s)
   if alive "$H/dockerd.pid" && dockerd_ok "$i"; then
@@ -420,7 +443,7 @@ host_stop() {
     sleep 0.1
   done
   [[ -e /run/netns/$ns ]] && ip netns del "$ns"
-  ip link del "kcv$i" 2>/dev/null || true
+  ip link del "$VP$i" 2>/dev/null || true
   cg_remove "$i"
   # exec-root is runtime state (like /run after a reboot); a stale containerd.pid/.sock there
   # makes the next dockerd time out waiting for containerd. The data-root is kept.
@@ -469,11 +492,11 @@ ctl_sshd_start() {
 ctl_link_down() {
   local i=$1
   touch "$(hdir "$i")/fault.link-down"
-  ip link set "kcv$i" down
+  ip link set "$VP$i" down
 }
 ctl_link_up() {
   local i=$1
-  ip link set "kcv$i" up
+  ip link set "$VP$i" up
   ip neigh flush to "$(ip_of "$i")" dev "$BR" 2>/dev/null || true
   rm -f "$(hdir "$i")/fault.link-down"
 }
@@ -494,7 +517,7 @@ ctl_show_docker() {
 }
 ctl_heal() {
   local i=$1 H; H=$(hdir "$i")
-  if [[ -e $H/fault.link-down ]] || ip -o link show "kcv$i" 2>/dev/null | grep -q 'state DOWN'; then
+  if [[ -e $H/fault.link-down ]] || ip -o link show "$VP$i" 2>/dev/null | grep -q 'state DOWN'; then
     ctl_link_up "$i"
   fi
   if ! alive "$H/dockerd.pid" || ! dockerd_ok "$i"; then ctl_dockerd_start "$i"; fi
@@ -534,6 +557,7 @@ cmd_up() {
   if [[ ! $n =~ ^[0-9]+$ ]] || ((n < 1 || n > MAX_HOSTS)); then die "usage: hosts.sh up N (1..$MAX_HOSTS)"; fi
   preflight
   mkdir -p "$K"
+  ((BED == 0)) || echo "$BED" >"$K/bed"
   exec 9>"$K/.lock"
   flock -w 300 9 || die "another hosts.sh holds $K/.lock"
   setup_common
@@ -581,14 +605,15 @@ cmd_down() {
     p=$(pid_of "$K/registry/registry.pid") && kill_wait "$p" 5
   fi
   # leftovers of a run whose state dir is gone: our netns, veths and cgroups by name
-  for d in $(ip netns list 2>/dev/null | awk '$1 ~ /^kc[0-9]+$/ {print $1}'); do
-    i=${d#kc}; host_stop "$i"
+  # (only this bed's names: on bed 0 the patterns are ^kc[0-9]+$, ^kcv[0-9]+ and kc-h[0-9]+)
+  for d in $(ip netns list 2>/dev/null | awk -v p="$NSP" '$1 ~ ("^" p "[0-9]+$") {print $1}'); do
+    i=${d#"$NSP"}; host_stop "$i"
   done
-  for d in $(ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^kcv[0-9]+(@|$)/ {sub(/@.*/, "", $2); print $2}'); do
+  for d in $(ip -o link show 2>/dev/null | awk -F': ' -v p="$VP" '$2 ~ ("^" p "[0-9]+(@|$)") {sub(/@.*/, "", $2); print $2}'); do
     ip link del "$d" 2>/dev/null || true
   done
   while read -r d; do
-    for p in "$d"/kc-h*; do [[ -d $p && ${p##*/kc-h} =~ ^[0-9]+$ ]] && host_stop "${p##*/kc-h}"; done
+    for p in "$d/$CGP"*; do [[ -d $p && ${p##*/"$CGP"} =~ ^[0-9]+$ ]] && host_stop "${p##*/"$CGP"}"; done
   done < <(cg_mounts)
   while iptables -D FORWARD -i "$BR" -o "$BR" -m comment --comment kc-e2e -j ACCEPT 2>/dev/null; do :; done
   ip link del "$BR" 2>/dev/null || true
@@ -603,7 +628,7 @@ cmd_down() {
 }
 
 # Remove only what hosts.sh made: other people may keep their own files in /tmp/kc.
-STATE_FILES=(.lock README bin client-docker profile.d registry authorized_keys id_ed25519
+STATE_FILES=(.lock README bed bin client-docker profile.d registry authorized_keys id_ed25519
   id_ed25519.pub known_hosts known_hosts.tmp ssh_config resolv.conf)
 remove_state() {
   local f d left
@@ -639,6 +664,8 @@ cmd_env() {
   q KC_BUILDER_DOCKER_HOST "unix://$K/h0/docker.sock"
   q KC_DOCKER_CONFIG "$K/client-docker"
   q KC_DOCKER_CLI "$DOCKER_CLI"
+  q KC_BED "$BED"
+  q KC_NET "$NET"
 }
 
 cmd_status() {

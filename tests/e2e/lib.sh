@@ -9,7 +9,7 @@
 #   assert_eq EXPECTED ACTUAL [MSG]      assert_rc N [MSG] (checks $RC)
 #   assert_contains HAYSTACK NEEDLE [MSG]    assert_not_contains HAYSTACK NEEDLE [MSG]
 #   assert_match HAYSTACK ERE [MSG]      assert_ok CMD...      assert_fails CMD...
-#   host_ip N                10.213.0.(10+N); N=0 is the builder
+#   host_ip N                $KC_NET.(10+N) (10.213.0.(10+N) on bed 0); N=0 is the builder
 #   host_sh N 'CMD'          ssh to host N (test ssh_config); returns ssh's status
 #   host_docker N ARGS...    docker against host N's dockerd through its socket (no SSH login)
 #   hosts_ctl N ACTION       hosts.sh ctl (link-down, dockerd-stop, hide-docker, heal, ...)
@@ -24,6 +24,9 @@
 # Asserts always return 0: a failure is printed (case, file:line, message, $OUT/$ERR) and
 # counted, and the case goes on. An unexpected failing command (set -e) ends the file and
 # counts as a failure of the current case.
+#
+# KC_BED=B selects the bed (hosts.sh; default 0): every helper then uses that bed's hosts,
+# addresses and state dir, all taken from `hosts.sh env`.
 set -Eeuo pipefail
 
 KC_E2E_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -31,7 +34,8 @@ KC_REPO=$(cd "$KC_E2E_DIR/../.." && pwd)
 if ! "$KC_E2E_DIR/hosts.sh" status >/dev/null 2>&1 &&        # faults left by an earlier test?
   ! { "$KC_E2E_DIR/hosts.sh" heal && "$KC_E2E_DIR/hosts.sh" status >/dev/null 2>&1; }; then
   "$KC_E2E_DIR/hosts.sh" status >&2 || true
-  echo "lib.sh: the test bed is not up: run $KC_E2E_DIR/hosts.sh up 3 && $KC_E2E_DIR/seed-images.sh" >&2
+  _kc_bed=""; [[ ${KC_BED:-0} == 0 ]] || _kc_bed="KC_BED=$KC_BED "
+  echo "lib.sh: the test bed is not up: run ${_kc_bed}$KC_E2E_DIR/hosts.sh up 3 && ${_kc_bed}$KC_E2E_DIR/seed-images.sh" >&2
   exit 1
 fi
 eval "$("$KC_E2E_DIR/hosts.sh" env)"
@@ -238,7 +242,7 @@ kc_run() {
   return 0
 }
 
-host_ip() { echo "10.213.0.$((10 + $1))"; }
+host_ip() { echo "${KC_NET:-10.213.0}.$((10 + $1))"; }
 host_sh() {
   local i=$1; shift
   ssh -F "$KC_SSH_CONFIG" "$(host_ip "$i")" "$@"

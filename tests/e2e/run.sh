@@ -8,8 +8,11 @@
 #   KC_E2E_DOWN=1   run `hosts.sh down` at the end
 #   KAMAL_C         the binary under test (default build/kamal-c, relative to the repo root)
 #   KC_E2E_VERBOSE=1  show every kc_run command and its output;  KC_KEEP=1  keep temp dirs
+#   KC_BED=B        run against bed B (hosts.sh; default 0): up, seed, tests and down all use it
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+export KC_BED=${KC_BED:-0}
+bed=""; [[ $KC_BED == 0 ]] || bed="KC_BED=$KC_BED "
 
 ci=0
 [[ ${CI:-} == 1 || ${CI:-} == true ]] && ci=1
@@ -29,7 +32,7 @@ fi
 if ! "$HERE/hosts.sh" status >/dev/null 2>&1 &&
   ! { "$HERE/hosts.sh" heal && "$HERE/hosts.sh" status >/dev/null 2>&1; }; then
   "$HERE/hosts.sh" status >&2 || true
-  echo "e2e: the test bed is not up. Run: $HERE/hosts.sh up 3 && $HERE/seed-images.sh" \
+  echo "e2e: the test bed is not up. Run: ${bed}$HERE/hosts.sh up 3 && ${bed}$HERE/seed-images.sh" \
     "(or set KC_E2E_UP=3)" >&2
   exit 1
 fi
@@ -53,7 +56,7 @@ start=$SECONDS
 summary=()
 for f in "${files[@]}"; do
   name=$(basename "$f")
-  echo "=== $name"
+  echo "=== $name${bed:+ (bed $KC_BED)}"
   : >"$res"
   rc=0
   KC_E2E_RESULTS=$res bash "$f" || rc=$?

@@ -8,13 +8,13 @@
 #                               /up "OK", /version "1" / "2"; LABEL service=web
 #   $KC_REGISTRY/kc/healthy:1   kc/web:1 + HEALTHCHECK (wget /up); /index.html "healthy v1"
 #   $KC_REGISTRY/kc/crash:1     CMD exits 1 immediately
-# Dockerfiles: tests/e2e/images/<name>/Dockerfile.
+# Dockerfiles: tests/e2e/images/<name>/Dockerfile. KC_BED=B seeds bed B's registry.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 eval "$("$HERE/hosts.sh" env)"
 "$HERE/hosts.sh" status >/dev/null || {
   "$HERE/hosts.sh" status >&2 || true
-  echo "seed-images.sh: the test bed is not up: run $HERE/hosts.sh up N" >&2
+  echo "seed-images.sh: the test bed ${KC_BED:-0} is not up: run KC_BED=${KC_BED:-0} $HERE/hosts.sh up N" >&2
   exit 1
 }
 export DOCKER_CONFIG=$KC_DOCKER_CONFIG DOCKER_HOST=$KC_BUILDER_DOCKER_HOST DOCKER_BUILDKIT=0

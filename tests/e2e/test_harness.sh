@@ -73,7 +73,7 @@ for i in $(seq "$KC_NHOSTS"); do
   assert_contains "$(host_docker "$i" image ls --format '{{.Repository}}:{{.Tag}}')" "$WEB1"
 done
 
-t "a container on h1 publishing 8080 is reachable at 10.213.0.11:8080 from the root namespace"
+t "a container on h1 publishing 8080 is reachable at $(host_ip 1):8080 from the root namespace"
 host_sh 1 "docker run -d --name web -p 8080:80 $WEB1" >/dev/null
 assert_eq "web v1" "$(wait_http "http://$(host_ip 1):8080/" 10)"
 assert_eq "OK" "$(curl -fsS --max-time 2 "http://$(host_ip 1):8080/up")" "/up"
