@@ -216,6 +216,11 @@ void kc_config_init(struct kc_config *cfg);
  * file:line:col and a dotted path (accessories.db.port: ...). After a failed
  * load, kc_config_release still frees whatever was filled. */
 int kc_config_load(struct kc_config *cfg, const struct kc_load_opts *opts, struct kc_err *err);
+/* The same pipeline on deploy.yml's text already in memory (the fuzz
+ * harness, tools): file_name (NULL: as kc_config_load picks it) names it in
+ * errors and marks; a destination file is still read from disk next to it. */
+int kc_config_load_text(struct kc_config *cfg, const char *text, size_t len, const char *file_name,
+                        const struct kc_load_opts *opts, struct kc_err *err);
 void kc_config_release(struct kc_config *cfg);
 
 const struct kc_accessory *kc_config_accessory(const struct kc_config *cfg, const char *name);
@@ -242,6 +247,13 @@ char *kc_accessory_env_file(const struct kc_config *cfg, const struct kc_accesso
 void kc_config_env_for(const struct kc_config *cfg, const struct kc_role *role, const char *host,
                        struct kc_env *out);
 void kc_env_release(struct kc_env *env);
+
+/* Names Docker would reject (names.c). */
+bool kc_docker_name_ok(const char *name);
+bool kc_image_ref_ok(const char *ref);
+bool kc_host_name_ok(const char *host);
+/* False for an empty path or one with a ".." segment. */
+bool kc_path_stays_inside(const char *path);
 
 /* Compare dotted versions ("2.12.0" vs "2.9"): <0, 0, >0. Numeric segments
  * compare as numbers; a segment with letters (a pre-release) sorts before a

@@ -7,6 +7,7 @@
 #ifndef KAMAL_C_CTX_H
 #define KAMAL_C_CTX_H
 
+#include <pthread.h>
 #include <signal.h>
 
 #include "config.h"
@@ -46,6 +47,7 @@ struct kc_ctx {
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
     char *performer; /* lazily: git config user.email, else whoami */
+    pthread_mutex_t lazy_mu; /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */
 };
 

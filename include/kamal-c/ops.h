@@ -19,6 +19,8 @@ int kc_lock_take(struct kc_ctx *ctx, const char *message, struct kc_err *err);
 int kc_lock_drop(struct kc_ctx *ctx, struct kc_err *err);
 /* Reads the lock: *held false when there is none; details decoded. */
 int kc_lock_read(struct kc_ctx *ctx, bool *held, char **details, struct kc_err *err);
+/* "by NAME at TIME, 3 min ago: MESSAGE" from the decoded details. */
+char *kc_lock_describe(const char *details);
 /* Removes the lock whoever holds it (`lock release`). */
 int kc_lock_remove(struct kc_ctx *ctx, bool *had_lock, struct kc_err *err);
 
@@ -29,8 +31,6 @@ int kc_lock_remove(struct kc_ctx *ctx, bool *had_lock, struct kc_err *err);
  * secret. A failing hook is KC_EREMOTE "hook 'NAME' failed" with its output. */
 int kc_hook_run(struct kc_ctx *ctx, const char *name, const struct kc_kvlist *extra,
                 bool with_secrets, struct kc_err *err);
-/* The fleet's before-connect callback: runs pre-connect once. */
-int kc_hook_pre_connect(void *ctx, struct kc_err *err);
 
 /* ---- audit log (.kamal/SVC[-DEST]-audit.log on each host) ---- */
 

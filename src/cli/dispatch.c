@@ -150,12 +150,15 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
     int rc = 0;
     if (v->flags & KC_V_CONFIG) {
         rc = load_config(ctx, &cfg, err);
-        have_cfg = rc == 0 || ctx->cfg != NULL;
+        have_cfg = true; /* a failed load still owns what it built so far */
     }
     if (rc == 0 && (v->flags & KC_V_HOSTS))
         rc = kc_ctx_select(ctx, err);
     if (rc == 0 && (v->flags & KC_V_HOSTS))
         rc = kc_ctx_fleet(ctx, err);
+    /* once, locally, before the first connection (the lock is one) */
+    if (rc == 0 && (v->flags & KC_V_HOSTS))
+        rc = kc_hook_run(ctx, "pre-connect", NULL, true, err);
     bool locked_here = false;
     if (rc == 0 && (v->flags & KC_V_LOCK_UPFRONT)) {
         rc = kc_lock_take(ctx, NULL, err);

@@ -37,7 +37,7 @@ static const struct kc_opt global_opts[] = {
     [G_SKIP_HOOKS] = {"skip-hooks", 'H', false, NULL, "do not run hooks"},
     [G_LOCK_WAIT] = {"lock-wait", 0, false, NULL, "wait for another run's deploy lock"},
     [G_LOCK_WAIT_TIMEOUT] = {"lock-wait-timeout", 0, true, "SECONDS", "how long (900)"},
-    [G_LOCK_WAIT_INTERVAL] = {"lock-wait-interval", 0, true, "SECONDS", "poll interval (15)"},
+    [G_LOCK_WAIT_INTERVAL] = {"lock-wait-interval", 0, true, "SECONDS", "poll interval (1 for another run, else 15)"},
     [G_DRY_RUN] = {"dry-run", 0, false, NULL, "probe hosts, print what would run, change nothing"},
     [G_FORMAT] = {"format", 0, true, "text|json", "output format"},
     [G_HELP] = {"help", 0, false, NULL, "show help"},
@@ -53,7 +53,7 @@ void kc_parsed_init(struct kc_parsed *p)
 {
     memset(p, 0, sizeof *p);
     p->g.lock_wait_timeout = 900;
-    p->g.lock_wait_interval = 15;
+    p->g.lock_wait_interval = 0; /* unset: 1 s for an automatic lock, 15 s for a manual one */
     p->g.format = KC_FMT_TEXT;
 }
 

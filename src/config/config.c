@@ -594,6 +594,43 @@ static int fill_accessory(struct kc_config *cfg, struct kc_accessory *acc, const
     return place_accessory(cfg, acc, err);
 }
 
+/* What Docker would refuse half-way through a boot, refused now: the
+ * container name, the image reference; and names or paths that would leave
+ * their directory on the host (the accessory name is part of its env file's
+ * path, files: land under the service's directory). */
+static int check_accessory_names(const struct kc_accessory *acc, const struct kc_pair *pair,
+                                 struct kc_err *err)
+{
+    const struct kc_node *n = acc->node;
+    if (!kc_docker_name_ok(acc->name) || strchr(acc->name, '.'))
+        return err_at(err, &pair->key_mark,
+                      "accessories.%s: an accessory name may only contain letters, digits, '_' "
+                      "and '-', and must start with a letter or digit",
+                      acc->name);
+    if (!kc_docker_name_ok(acc->service)) {
+        const struct kc_node *sn = get(n, "service");
+        return err_at(err, sn ? &sn->mark : &pair->key_mark,
+                      "accessories.%s.service: '%s' is not a valid container name (letters, "
+                      "digits, '_', '.', '-', starting with a letter or digit)",
+                      acc->name, acc->service);
+    }
+    if (!kc_image_ref_ok(acc->image))
+        return err_at(err, &get(n, "image")->mark,
+                      "accessories.%s.image: '%s' is not a valid image reference", acc->name,
+                      acc->image);
+    for (size_t i = 0; i < acc->nfiles; i++)
+        if (!kc_path_stays_inside(acc->files[i].remote) || acc->files[i].remote[0] != '/')
+            return err_at(err, &get(n, "files")->mark,
+                          "accessories.%s.files: '%s' must be an absolute path without '..'",
+                          acc->name, acc->files[i].remote);
+    for (size_t i = 0; i < acc->ndirectories; i++)
+        if (!kc_path_stays_inside(acc->directories[i].local))
+            return err_at(err, &get(n, "directories")->mark,
+                          "accessories.%s.directories: '%s' must not contain '..'", acc->name,
+                          acc->directories[i].local);
+    return 0;
+}
+
 static int fill_accessories(struct kc_config *cfg, struct kc_err *err)
 {
     const struct kc_node *accs = get(cfg->tree.root, "accessories");
@@ -601,8 +638,10 @@ static int fill_accessories(struct kc_config *cfg, struct kc_err *err)
         return 0;
     cfg->accessories = kc_xcalloc(accs->npairs, sizeof *cfg->accessories);
     for (size_t i = 0; i < accs->npairs; i++) {
-        int rc = fill_accessory(cfg, &cfg->accessories[cfg->naccessories++], accs->pairs[i].key,
-                                accs->pairs[i].value, err);
+        struct kc_accessory *acc = &cfg->accessories[cfg->naccessories++];
+        int rc = fill_accessory(cfg, acc, accs->pairs[i].key, accs->pairs[i].value, err);
+        if (rc == 0)
+            rc = check_accessory_names(acc, &accs->pairs[i], err);
         if (rc)
             return rc;
     }
@@ -990,19 +1029,32 @@ static int read_error(const char *path, int e, struct kc_err *err)
     return kc_err_set(err, KC_ECONFIG, "cannot read %s: %s", path, strerror(e));
 }
 
-/* One file: read, ERB, YAML into tree. */
+/* One file's text (named path in errors): ERB, YAML into tree. */
+static int load_text(struct kc_tree *tree, const char *raw, size_t len, const char *path,
+                     struct kc_err *err)
+{
+    struct kc_buf text = KC_BUF_INIT;
+    struct kc_intvec lines = KC_INTVEC_INIT;
+    int rc;
+    if (len > KC_CONFIG_MAX_SIZE)
+        rc = read_error(path, EFBIG, err);
+    else if ((rc = kc_erb_render(raw, len, path, &text, &lines, err)) == 0)
+        rc = kc_yaml_load(kc_buf_str(&text), text.len, path, lines.v, lines.n, tree, err);
+    kc_buf_release(&text);
+    kc_intvec_release(&lines);
+    return rc;
+}
+
+/* One file: read, then load_text. */
 static int load_file(struct kc_tree *tree, const char *path, struct kc_err *err)
 {
-    struct kc_buf raw = KC_BUF_INIT, text = KC_BUF_INIT;
-    struct kc_intvec lines = KC_INTVEC_INIT;
+    struct kc_buf raw = KC_BUF_INIT;
     int rc;
     if (kc_read_file(path, KC_CONFIG_MAX_SIZE, &raw) != 0)
         rc = read_error(path, errno, err);
-    else if ((rc = kc_erb_render(raw.data, raw.len, path, &text, &lines, err)) == 0)
-        rc = kc_yaml_load(kc_buf_str(&text), text.len, path, lines.v, lines.n, tree, err);
+    else
+        rc = load_text(tree, raw.data, raw.len, path, err);
     kc_buf_release(&raw);
-    kc_buf_release(&text);
-    kc_intvec_release(&lines);
     return rc;
 }
 
@@ -1030,9 +1082,12 @@ static void set_env(const struct kc_load_opts *opts)
         setenv("KAMAL_VERSION", opts->version, 1);
 }
 
-static int load_tree(struct kc_config *cfg, struct kc_err *err)
+/* text: the base file's contents when the caller has them (NULL: read
+ * cfg->config_file). The destination file is always read. */
+static int load_tree(struct kc_config *cfg, const char *text, size_t len, struct kc_err *err)
 {
-    int rc = load_file(&cfg->tree, cfg->config_file, err);
+    int rc = text ? load_text(&cfg->tree, text, len, cfg->config_file, err)
+                  : load_file(&cfg->tree, cfg->config_file, err);
     if (rc || cfg->destination == NULL)
         return rc;
     struct kc_tree overlay = KC_TREE_INIT;
@@ -1044,6 +1099,68 @@ static int load_tree(struct kc_config *cfg, struct kc_err *err)
 }
 
 /* Typed structs and the checks that need more than one key. */
+/* ---- host names --------------------------------------------------------------
+ * A host is handed to libssh (and shown in KAMAL_HOST and messages), never to a
+ * shell; still, a name with blanks or shell syntax is a typo or worse, and is
+ * refused with its location instead of failing at connect time. */
+
+static int check_host_text(const char *host, const struct kc_mark *m, const char *path,
+                           struct kc_err *err)
+{
+    if (host && kc_host_name_ok(host))
+        return 0;
+    return err_at(err, m, "%s: '%s' is not a host name or address", path, host ? host : "");
+}
+
+/* A servers entry: "host" or {host: tags}. */
+static int check_host_entry(const struct kc_node *e, const char *path, struct kc_err *err)
+{
+    if (e->type == KC_NODE_MAP && e->npairs == 1)
+        return check_host_text(e->pairs[0].key, &e->pairs[0].key_mark, path, err);
+    return check_host_text(kc_node_text(e), mark_of(e), path, err);
+}
+
+static int check_host_list(const struct kc_node *list, const char *path, struct kc_err *err)
+{
+    for (size_t i = 0; list && list->type == KC_NODE_SEQ && i < list->n; i++) {
+        char *p = kc_xasprintf("%s[%zu]", path, i);
+        int rc = check_host_entry(list->items[i], p, err);
+        free(p);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int check_host_names(const struct kc_config *cfg, struct kc_err *err)
+{
+    const struct kc_node *servers = get(cfg->tree.root, "servers");
+    int rc = check_host_list(servers, "servers", err);
+    for (size_t i = 0; rc == 0 && servers && servers->type == KC_NODE_MAP && i < servers->npairs;
+         i++) {
+        const struct kc_node *role = servers->pairs[i].value;
+        char *path = kc_xasprintf("servers.%s%s", servers->pairs[i].key,
+                                  role && role->type == KC_NODE_MAP ? ".hosts" : "");
+        rc = check_host_list(role && role->type == KC_NODE_MAP ? get(role, "hosts") : role, path,
+                             err);
+        free(path);
+    }
+    const struct kc_node *accs = get(cfg->tree.root, "accessories");
+    for (size_t i = 0; rc == 0 && accs && accs->type == KC_NODE_MAP && i < accs->npairs; i++) {
+        const struct kc_node *acc = accs->pairs[i].value;
+        const struct kc_node *one = get(acc, "host");
+        char *path = kc_xasprintf("accessories.%s.host", accs->pairs[i].key);
+        if (one)
+            rc = check_host_text(kc_node_text(one), mark_of(one), path, err);
+        free(path);
+        path = kc_xasprintf("accessories.%s.hosts", accs->pairs[i].key);
+        if (rc == 0)
+            rc = check_host_list(get(acc, "hosts"), path, err);
+        free(path);
+    }
+    return rc;
+}
+
 static int build(struct kc_config *cfg, struct kc_err *err)
 {
     int rc;
@@ -1055,7 +1172,8 @@ static int build(struct kc_config *cfg, struct kc_err *err)
         return rc;
     fill_hosts(cfg);
     fill_derived(cfg);
-    if ((rc = check_roles(cfg, err)) != 0 || (rc = check_ssl(cfg, err)) != 0 ||
+    if ((rc = check_host_names(cfg, err)) != 0 || (rc = check_roles(cfg, err)) != 0 ||
+        (rc = check_ssl(cfg, err)) != 0 ||
         (rc = check_proxy_run(cfg, err)) != 0 || (rc = check_builder_remote(cfg, err)) != 0 ||
         (rc = check_traefik_hooks(cfg, err)) != 0)
         return rc;
@@ -1070,21 +1188,35 @@ void kc_config_init(struct kc_config *cfg)
     cfg->boot_limit = cfg->boot_wait = -1;
 }
 
-int kc_config_load(struct kc_config *cfg, const struct kc_load_opts *opts, struct kc_err *err)
+static int load(struct kc_config *cfg, const char *text, size_t len, const char *file_name,
+                const struct kc_load_opts *opts, struct kc_err *err)
 {
     static const struct kc_load_opts none = {0};
     int rc;
     opts = opts ? opts : &none;
-    cfg->config_file = kc_xstrdup(opts->config_file ? opts->config_file : "config/deploy.yml");
+    if (file_name == NULL)
+        file_name = opts->config_file ? opts->config_file : "config/deploy.yml";
+    cfg->config_file = kc_xstrdup(file_name);
     cfg->destination = opts->destination ? kc_xstrdup(opts->destination) : NULL;
     set_env(opts);
-    if ((rc = load_tree(cfg, err)) != 0 || opts->skip_validation)
+    if ((rc = load_tree(cfg, text, len, err)) != 0 || opts->skip_validation)
         return rc;
     const char *const *builtins =
         opts->builtin_commands ? opts->builtin_commands : kc_config_builtin_commands;
     if ((rc = kc_schema_validate(cfg->tree.root, cfg->config_file, builtins, err)) != 0)
         return rc;
     return build(cfg, err);
+}
+
+int kc_config_load(struct kc_config *cfg, const struct kc_load_opts *opts, struct kc_err *err)
+{
+    return load(cfg, NULL, 0, NULL, opts, err);
+}
+
+int kc_config_load_text(struct kc_config *cfg, const char *text, size_t len, const char *file_name,
+                        const struct kc_load_opts *opts, struct kc_err *err)
+{
+    return load(cfg, text ? text : "", text ? len : 0, file_name, opts, err);
 }
 
 void kc_config_release(struct kc_config *cfg)

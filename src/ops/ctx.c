@@ -14,6 +14,7 @@ void kc_ctx_init(struct kc_ctx *ctx, struct kc_out *out, volatile sig_atomic_t *
     ctx->out = out;
     ctx->cancel = cancel;
     ctx->g.lock_wait_timeout = 900;
+    pthread_mutex_init(&ctx->lazy_mu, NULL);
 }
 
 void kc_ctx_release(struct kc_ctx *ctx)
@@ -26,6 +27,7 @@ void kc_ctx_release(struct kc_ctx *ctx)
     kc_strvec_release(&ctx->roles);
     free(ctx->performer);
     kc_strvec_release(&ctx->key_data_values);
+    pthread_mutex_destroy(&ctx->lazy_mu);
 }
 
 bool kc_ctx_cancelled(const struct kc_ctx *ctx)
@@ -240,8 +242,6 @@ int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
         .max_starts = cfg->sshkit.max_concurrent_starts,
         .connect_timeout = 0,
         .cancel = ctx->cancel,
-        .before_connect = kc_hook_pre_connect,
-        .before_connect_ud = ctx,
     };
     fo.connect_timeout = env_seconds("KAMAL_C_CONNECT_TIMEOUT");
     fo.keepalive = env_seconds("KAMAL_C_KEEPALIVE");
@@ -276,15 +276,16 @@ struct kc_host **kc_ctx_fleet_hosts(struct kc_ctx *ctx, const struct kc_strvec *
 
 int kc_ctx_secrets(struct kc_ctx *ctx, struct kc_err *err)
 {
-    if (ctx->secrets.loaded)
-        return 0;
-    struct kc_dotenv_opts o = {NULL, NULL, true};
-    int rc = kc_secrets_load(&ctx->secrets, &o, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < ctx->secrets.values.n; i++)
-        kc_out_add_secret(ctx->out, ctx->secrets.values.v[i].value);
-    return 0;
+    pthread_mutex_lock(&ctx->lazy_mu);
+    int rc = 0;
+    if (!ctx->secrets.loaded) {
+        struct kc_dotenv_opts o = {NULL, NULL, true};
+        rc = kc_secrets_load(&ctx->secrets, &o, err);
+        for (size_t i = 0; rc == 0 && i < ctx->secrets.values.n; i++)
+            kc_out_add_secret(ctx->out, ctx->secrets.values.v[i].value);
+    }
+    pthread_mutex_unlock(&ctx->lazy_mu);
+    return rc;
 }
 
 int kc_ctx_secret(struct kc_ctx *ctx, const char *name, const char **value, struct kc_err *err)
@@ -297,6 +298,7 @@ int kc_ctx_secret(struct kc_ctx *ctx, const char *name, const char **value, stru
 
 const char *kc_ctx_performer(struct kc_ctx *ctx)
 {
+    pthread_mutex_lock(&ctx->lazy_mu);
     if (ctx->performer == NULL) {
         const char *git[] = {"git", "config", "user.email", NULL};
         const char *who[] = {"whoami", NULL};
@@ -306,5 +308,6 @@ const char *kc_ctx_performer(struct kc_ctx *ctx)
         if (ctx->performer == NULL)
             ctx->performer = kc_xstrdup("unknown");
     }
+    pthread_mutex_unlock(&ctx->lazy_mu);
     return ctx->performer;
 }

@@ -92,8 +92,11 @@ int kc_hook_run(struct kc_ctx *ctx, const char *name, const struct kc_kvlist *ex
     struct kc_buf out = KC_BUF_INIT;
     int status = 0;
     const char *argv[] = {path, NULL};
-    if (kc_local_run(argv, env.v, true, &out, &status) != 0)
+    int ran = kc_local_run_cancellable(argv, env.v, true, &out, &status, ctx->cancel);
+    if (ran < 0)
         rc = kc_err_set(err, KC_EREMOTE, "hook '%s' could not run: %s", name, strerror(errno));
+    else if (ran > 0)
+        rc = kc_err_set(err, KC_EINTERRUPTED, "the %s hook was stopped: interrupted", name);
     else if (status != 0) {
         rc = kc_err_set(err, KC_EREMOTE, "hook '%s' failed with exit status %d", name, status);
         kc_err_set_remote(err, kc_buf_str(&out));
@@ -104,9 +107,4 @@ int kc_hook_run(struct kc_ctx *ctx, const char *name, const struct kc_kvlist *ex
     kc_strvec_release(&env);
     free(path);
     return rc;
-}
-
-int kc_hook_pre_connect(void *ud, struct kc_err *err)
-{
-    return kc_hook_run(ud, "pre-connect", NULL, true, err);
 }

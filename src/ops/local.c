@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -55,8 +57,42 @@ static void feed(int fd, const char *data)
     close(fd);
 }
 
-int kc_local_run_stdin(const char *const argv[], char *const envp[], const char *stdin_data,
-                       bool merge_stderr, struct kc_buf *out, int *status)
+/* Reads the child's output until EOF; when cancel is set, stops the child. */
+static bool drain_child(int fd, pid_t pid, struct kc_buf *out,
+                        const volatile sig_atomic_t *cancel)
+{
+    char chunk[4096];
+    bool stopped = false;
+    double kill_at = 0;
+    for (;;) {
+        if (cancel && *cancel && !stopped) {
+            kill(pid, SIGTERM);
+            stopped = true;
+            kill_at = kc_now() + 5;
+        }
+        if (stopped && kill_at && kc_now() > kill_at) {
+            kill(pid, SIGKILL);
+            kill_at = 0;
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, 100);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            continue;
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return stopped;
+        if (out && out->len < KC_LOCAL_CAP)
+            kc_buf_add(out, chunk, (size_t)r);
+    }
+}
+
+static int run(const char *const argv[], char *const envp[], const char *stdin_data,
+               bool merge_stderr, struct kc_buf *out, int *status,
+               const volatile sig_atomic_t *cancel)
 {
     int fds[2], in[2] = {-1, -1};
     if (cloexec_pipe(fds) != 0)
@@ -85,22 +121,26 @@ int kc_local_run_stdin(const char *const argv[], char *const envp[], const char 
         close(in[0]);
         feed(in[1], stdin_data); /* small (a password): fits the pipe buffer */
     }
-    char chunk[4096];
-    for (;;) {
-        ssize_t r = read(fds[0], chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        if (out && out->len < KC_LOCAL_CAP)
-            kc_buf_add(out, chunk, (size_t)r);
-    }
+    bool stopped = drain_child(fds[0], pid, out, cancel);
     close(fds[0]);
     int ws = 0;
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
         ;
     *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-    return 0;
+    return stopped ? 1 : 0;
+}
+
+int kc_local_run_stdin(const char *const argv[], char *const envp[], const char *stdin_data,
+                       bool merge_stderr, struct kc_buf *out, int *status)
+{
+    return run(argv, envp, stdin_data, merge_stderr, out, status, NULL);
+}
+
+int kc_local_run_cancellable(const char *const argv[], char *const envp[], bool merge_stderr,
+                             struct kc_buf *out, int *status,
+                             const volatile sig_atomic_t *cancel)
+{
+    return run(argv, envp, NULL, merge_stderr, out, status, cancel);
 }
 
 char *kc_local_line(const char *const argv[])

@@ -126,6 +126,18 @@ int kc_lock_read(struct kc_ctx *ctx, bool *held, char **details, struct kc_err *
     return rc;
 }
 
+char *kc_lock_describe(const char *details)
+{
+    char *msg = details_field(details, "Message");
+    char *by = details_field(details, "Locked by");
+    char *age = age_text(details_age(details));
+    char *s = kc_xasprintf("by %s, %s: %s", by, age, msg);
+    free(msg);
+    free(by);
+    free(age);
+    return s;
+}
+
 /* Fills err with who holds the lock, since when and why. */
 static int locked_error(const char *details, bool manual, struct kc_err *err)
 {
@@ -239,6 +251,22 @@ static int held_elsewhere(struct kc_ctx *ctx, double deadline, bool *announced, 
     return rc;
 }
 
+/* --dry-run takes no lock, but says when a real run would find it held. */
+static void warn_if_held(struct kc_ctx *ctx)
+{
+    bool held = false;
+    char *details = NULL;
+    struct kc_err ignored = KC_ERR_INIT;
+    if (kc_lock_read(ctx, &held, &details, &ignored) == 0 && held) {
+        char *desc = kc_lock_describe(details);
+        kc_out_msg(ctx->out, KC_LVL_WARN, NULL,
+                   "the deploy lock is held (%s): a real run would wait for it or stop", desc);
+        free(desc);
+    }
+    free(details);
+    kc_err_release(&ignored);
+}
+
 int kc_lock_take(struct kc_ctx *ctx, const char *message, struct kc_err *err)
 {
     if (ctx->lock_held || ctx->lock_inherited)
@@ -249,6 +277,8 @@ int kc_lock_take(struct kc_ctx *ctx, const char *message, struct kc_err *err)
         return 0;
     }
     struct kc_host *h = kc_ctx_host(ctx, kc_ctx_lock_host(ctx));
+    if (ctx->g.dry_run)
+        warn_if_held(ctx);
     char *b64 = lock_payload(ctx, message);
     double deadline = kc_now() + (double)ctx->g.lock_wait_timeout;
     bool announced = false;
