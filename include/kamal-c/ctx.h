@@ -46,6 +46,7 @@ struct kc_ctx {
     bool lock_inherited;    /* KAMAL_LOCK=true: a parent run holds it */
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
+    bool interrupt_ok; /* SIGINT is how this verb normally ends (logs -f) */
     char *performer; /* lazily: git config user.email, else whoami */
     pthread_mutex_t lazy_mu; /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */

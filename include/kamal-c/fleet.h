@@ -25,6 +25,8 @@ enum kc_run_flags {
     KC_MUTATE = 1 << 1, /* changes the host: printed, not run, under --dry-run */
     KC_CHECK = 1 << 2,  /* a non-zero exit status is an error (KC_EREMOTE) */
     KC_QUIET = 1 << 3,  /* not traced with -v (lock polling, say) */
+    KC_SECRET_OUTPUT = 1 << 4, /* -v traces the command but not its output (it may be
+                                  derived from secrets: env file hashes, container env) */
 };
 
 struct kc_fleet;

@@ -28,7 +28,9 @@ struct kc_out_host; /* per-host record (JSON) */
 struct kc_out {
     enum kc_format format;
     int verbosity; /* -1 quiet (-q), 0 default, 1 verbose (-v) */
-    bool color;
+    bool color;     /* stdout is a terminal (and NO_COLOR unset) */
+    bool color_err; /* the same for stderr */
+    bool own_json;  /* the verb printed its own JSON document: no run document */
     FILE *out; /* results */
     FILE *err; /* errors, warnings, traces */
     pthread_mutex_t mu;
@@ -71,8 +73,9 @@ void kc_out_line(struct kc_out *o, const char *host, const char *line);
 /* Record a host-level failure (unreachable, failed step) for the summary and
  * JSON; also printed as an error line in text mode. */
 void kc_out_host_error(struct kc_out *o, const char *host, const struct kc_err *err);
-/* Plain data to stdout as is (version, config dump); JSON mode stores it
- * under "data" unless the caller passes JSON itself (is_json). */
+/* Plain data to stdout as is (version, config dump). In JSON mode a verb
+ * that passes its own JSON document (is_json) prints it instead of the run
+ * document; other text is kept under "messages". */
 void kc_out_data(struct kc_out *o, const char *text, bool is_json);
 
 /* The top-level error, printed once (text: "kamal-c: error: ..." plus the

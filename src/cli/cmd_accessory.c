@@ -8,7 +8,9 @@
 #include <string.h>
 
 #define ACC_FLAGS (KC_V_CONFIG | KC_V_HOSTS)
-#define ACC_MUTATING (ACC_FLAGS | KC_V_MUTATES | KC_V_LOCK | KC_V_LOCK_UPFRONT | KC_V_FINISHED)
+/* Mutating verbs take the lock themselves, once their operands are checked
+ * and confirmed (an unknown name or a declined prompt never locks). */
+#define ACC_MUTATING (ACC_FLAGS | KC_V_MUTATES | KC_V_LOCK | KC_V_FINISHED)
 
 static void request_from(const struct kc_args *args, struct kc_acc_request *req)
 {
@@ -40,7 +42,14 @@ VERB_FN(start_exec, kc_accessory_start)
 VERB_FN(stop_exec, kc_accessory_stop)
 VERB_FN(restart_exec, kc_accessory_restart)
 VERB_FN(details_exec, kc_accessory_details)
-VERB_FN(logs_exec, kc_accessory_logs)
+static int logs_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
+{
+    struct kc_acc_request req;
+    request_from(args, &req);
+    /* following ends with Ctrl-C: that is the normal end, not an interruption */
+    ctx->interrupt_ok = req.logs.follow;
+    return kc_accessory_logs(ctx, &req, err);
+}
 VERB_FN(remove_exec, kc_accessory_remove)
 VERB_FN(upload_exec, kc_accessory_upload)
 VERB_FN(directories_exec, kc_accessory_directories)

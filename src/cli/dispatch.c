@@ -182,7 +182,11 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
         }
         kc_err_release(&rel);
     }
-    if (ctx->cancel_signal) {
+    if (ctx->cancel_signal && ctx->interrupt_ok && (rc == 0 || rc == KC_EINTERRUPTED)) {
+        /* Ctrl-C is how this verb ends (logs -f): a normal end */
+        kc_err_release(err);
+        rc = 0;
+    } else if (ctx->cancel_signal) {
         const char *sig = ctx->cancel_signal == SIGTERM ? "SIGTERM" : "SIGINT";
         if (rc == 0 || rc == KC_EINTERRUPTED) {
             rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted by %s", sig);

@@ -336,6 +336,7 @@ int kc_cmd_accessory_exec(struct kc_cmd *c, const struct kc_config *cfg,
         kc_cmd_args(c, "--rm", "--network", acc->network ? acc->network : "kamal", NULL);
         env_args(c, cfg, acc);
         volume_args(c, acc);
+        option_args(c, &acc->options); /* as Kamal: the accessory's options, minus restart */
         kc_cmd_arg(c, acc->image);
     }
     kc_cmd_user_shell(c, command);

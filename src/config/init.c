@@ -127,14 +127,14 @@ static char *hook_text(size_t i)
     struct kc_buf b = KC_BUF_INIT;
     kc_buf_addf(&b, "#!/bin/sh\n\n# %s: runs on this machine %s.\n#\n", hooks[i].name,
                 hooks[i].when);
-    kc_buf_adds(&b, "# It sees KAMAL_SERVICE, KAMAL_VERSION, KAMAL_PERFORMER, KAMAL_RECORDED_AT,\n"
-                    "# KAMAL_HOSTS, KAMAL_COMMAND, KAMAL_SUBCOMMAND and, when set,\n"
-                    "# KAMAL_DESTINATION and KAMAL_ROLES");
+    kc_buf_adds(&b, "# It sees KAMAL_SERVICE, KAMAL_PERFORMER, KAMAL_RECORDED_AT, KAMAL_HOSTS,\n"
+                    "# KAMAL_COMMAND, KAMAL_SUBCOMMAND, KAMAL_LOCK and, when set,\n"
+                    "# KAMAL_DESTINATION, KAMAL_ROLES and KAMAL_VERSION (--version)");
     if (hooks[i].extra)
         kc_buf_addf(&b, ", plus %s", hooks[i].extra);
     kc_buf_addf(&b,
                 ".\n# A non-zero exit stops the command. Remove \".sample\" from the name\n"
-                "# to enable it.\n\necho \"%s: $KAMAL_SERVICE $KAMAL_VERSION\"\n",
+                "# to enable it.\n\necho \"%s: $KAMAL_SERVICE ${KAMAL_VERSION:-}\"\n",
                 hooks[i].name);
     return kc_buf_detach(&b);
 }

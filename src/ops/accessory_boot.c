@@ -127,7 +127,7 @@ static int probe_host(struct kc_host *h, struct host_job *job, struct kc_err *er
     kc_exec_result_init(&res);
     kc_cmd_accessory_probe(&c, ctx->cfg, accs, job->n);
     kc_host_probe_release(&job->probe);
-    int rc = kc_remote_run(h, &c, KC_PROBE, &res, err);
+    int rc = kc_remote_run(h, &c, KC_PROBE | KC_SECRET_OUTPUT, &res, err);
     if (rc == 0)
         rc = kc_accessory_probe_parse(kc_buf_str(&res.out), kc_buf_str(&res.err), ctx->cfg, accs,
                                       job->n, &job->probe, err);
@@ -416,13 +416,21 @@ int kc_accessory_boot(struct kc_ctx *ctx, const struct kc_acc_request *req, stru
         pick[i] = errs[i].code == KC_OK && jobs[i].needs_change;
         any |= pick[i];
     }
+    struct kc_err lock_err = KC_ERR_INIT;
+    int lock_rc = 0;
     if (any && !kc_ctx_cancelled(ctx)) {
-        rc = kc_lock_take(ctx, NULL, err);
-        if (rc == 0)
+        lock_rc = kc_lock_take(ctx, NULL, &lock_err);
+        if (lock_rc == 0)
             run_phase(ctx, &set, jobs, pick, phase2, errs);
     }
-    if (rc == 0)
-        rc = finish(ctx, &set, jobs, errs, req->fail_on_drift, err);
+    rc = finish(ctx, &set, jobs, errs, req->fail_on_drift, err);
+    /* without the lock nothing changed: that decides the exit, unless a host
+     * was unreachable, which phase 1 already reported */
+    if (lock_rc && rc != KC_EUNREACHABLE) {
+        kc_err_move(err, &lock_err);
+        rc = lock_rc;
+    }
+    kc_err_release(&lock_err);
     for (size_t i = 0; i < n; i++)
         kc_err_release(&errs[i]);
     free(errs);

@@ -42,7 +42,11 @@ static int each_acc_host(struct kc_host *h, void *ud, struct kc_err *err)
     return worst;
 }
 
-/* Selects, prepares when asked, and runs fn for every (host, accessory). */
+static int details_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w,
+                       struct kc_err *err);
+
+/* Selects, prepares when asked, locks (mutating verbs) and runs fn for every
+ * (host, accessory). */
 static int on_accessory_hosts(struct kc_ctx *ctx, const struct kc_acc_request *req,
                               bool allow_all, bool prepare, acc_host_fn fn, struct kc_err *err)
 {
@@ -50,6 +54,8 @@ static int on_accessory_hosts(struct kc_ctx *ctx, const struct kc_acc_request *r
     int rc = acc_set_select(ctx, req->name, allow_all, &set, err);
     if (rc == 0 && prepare)
         rc = acc_set_prepare(&set, err);
+    if (rc == 0 && set.hosts.n && fn != details_one)
+        rc = kc_lock_take(ctx, NULL, err); /* every verb here but details mutates */
     if (rc == 0) {
         acc_set_note_empty(&set);
         struct each_acc job = {&set, fn};

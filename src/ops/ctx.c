@@ -176,7 +176,12 @@ int kc_ctx_select(struct kc_ctx *ctx, struct kc_err *err)
     if (rc == 0) {
         select_roles(ctx, ctx->g.roles ? &roles : NULL);
         if (ctx->g.primary && ctx->hosts.n) {
-            char *p = kc_xstrdup(primary_of_selection(ctx, ctx->g.hosts != NULL));
+            /* -h: the first selected host in the order the patterns were written */
+            const char *first = NULL;
+            for (size_t i = 0; ctx->g.hosts && i < by_hosts.n && first == NULL; i++)
+                if (kc_strvec_contains(&ctx->hosts, by_hosts.v[i]))
+                    first = by_hosts.v[i];
+            char *p = kc_xstrdup(first ? first : primary_of_selection(ctx, false));
             kc_strvec_release(&ctx->hosts);
             kc_strvec_push_nodup(&ctx->hosts, p);
         }
@@ -229,8 +234,19 @@ int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
         return kc_err_set(err, KC_ECONFIG, "ssh.proxy_command is not supported by kamal-c; use "
                                            "ssh.proxy (a jump host) instead");
     for (size_t i = 0; i < cfg->ssh.key_data.n; i++) {
+        const char *entry = cfg->ssh.key_data.v[i];
         const char *pem = NULL;
-        int rc = kc_ctx_secret(ctx, cfg->ssh.key_data.v[i], &pem, err);
+        if (strstr(entry, "-----BEGIN")) {
+            /* a key written inline (deprecated in Kamal, still accepted):
+             * use it, and never print it */
+            kc_out_add_secret(ctx->out, entry);
+            kc_out_msg(ctx->out, KC_LVL_WARN, NULL,
+                       "ssh.key_data: a private key written inline is deprecated; put it in "
+                       ".kamal/secrets and name the secret instead");
+            kc_strvec_push(&ctx->key_data_values, entry);
+            continue;
+        }
+        int rc = kc_ctx_secret(ctx, entry, &pem, err);
         if (rc) {
             kc_err_prefix(err, "ssh.key_data");
             return rc;

@@ -44,6 +44,7 @@ void kc_out_init(struct kc_out *o, enum kc_format format, int verbosity, FILE *o
     o->out = out;
     o->err = err;
     o->color = format == KC_FMT_TEXT && want_color(out);
+    o->color_err = want_color(err);
     o->t0 = kc_now();
     pthread_mutex_init(&o->mu, NULL);
 }
@@ -131,9 +132,14 @@ static struct kc_out_host *host_rec(struct kc_out *o, const char *host)
     return h;
 }
 
+static const char *paint_to(const struct kc_out *o, FILE *f, const char *code)
+{
+    return (f == o->err ? o->color_err : o->color) ? code : "";
+}
+
 static const char *paint(const struct kc_out *o, const char *code)
 {
-    return o->color ? code : "";
+    return paint_to(o, o->out, code);
 }
 
 /* Writes "[host] " (or nothing) then text and a newline, to f. */
@@ -141,9 +147,9 @@ static void emit_line(struct kc_out *o, FILE *f, const char *host, const char *c
                       const char *prefix, const char *text)
 {
     if (host)
-        fprintf(f, "%s[%s]%s ", paint(o, C_BLUE), host, paint(o, C_OFF));
-    fprintf(f, "%s%s%s%s\n", color ? paint(o, color) : "", prefix ? prefix : "", text,
-            color ? paint(o, C_OFF) : "");
+        fprintf(f, "%s[%s]%s ", paint_to(o, f, C_BLUE), host, paint_to(o, f, C_OFF));
+    fprintf(f, "%s%s%s%s\n", color ? paint_to(o, f, color) : "", prefix ? prefix : "", text,
+            color ? paint_to(o, f, C_OFF) : "");
 }
 
 void kc_out_msg(struct kc_out *o, enum kc_level lvl, const char *host, const char *fmt, ...)
@@ -264,7 +270,10 @@ void kc_out_block(struct kc_out *o, const char *label, const char *host, const c
     pthread_mutex_lock(&o->mu);
     char *s = redact_locked(o, text);
     if (o->format == KC_FMT_JSON) {
-        kc_buf_adds(&host_rec(o, host)->output, s);
+        struct kc_out_host *h = host_rec(o, host);
+        if (h->output.len && h->output.data[h->output.len - 1] != '\n')
+            kc_buf_addc(&h->output, '\n');
+        kc_buf_adds(&h->output, s);
     } else {
         if (o->verbosity >= 0)
             fprintf(o->out, "%s%s%s%s:%s\n", paint(o, C_BLUE), label ? label : "",
@@ -331,8 +340,9 @@ void kc_out_host_error(struct kc_out *o, const char *host, const struct kc_err *
     h->error = kc_xstrdup(m);
     h->error_kind = err->code == KC_EUNREACHABLE ? "unreachable" : "failed";
     if (o->format == KC_FMT_TEXT) {
-        fprintf(o->err, "%s[%s]%s %serror:%s %s\n", paint(o, C_BLUE), host, paint(o, C_OFF),
-                paint(o, C_RED), paint(o, C_OFF), m);
+        fprintf(o->err, "%s[%s]%s %serror:%s %s\n", paint_to(o, o->err, C_BLUE), host,
+                paint_to(o, o->err, C_OFF), paint_to(o, o->err, C_RED), paint_to(o, o->err, C_OFF),
+                m);
         add_err_details(o, o->err, err);
         fflush(o->err);
     }
@@ -344,10 +354,12 @@ void kc_out_data(struct kc_out *o, const char *text, bool is_json)
 {
     pthread_mutex_lock(&o->mu);
     char *s = redact_locked(o, text);
-    if (o->format == KC_FMT_JSON && !is_json)
+    if (o->format == KC_FMT_JSON && !is_json) {
         kc_strvec_push(&o->messages, s);
-    else
+    } else {
         fputs(s, o->out);
+        o->own_json |= is_json && o->format == KC_FMT_JSON;
+    }
     fflush(o->out);
     free(s);
     pthread_mutex_unlock(&o->mu);
@@ -359,7 +371,8 @@ void kc_out_error(struct kc_out *o, const struct kc_err *err)
     char *line = kc_err_format(err);
     char *s = redact_locked(o, line);
     free(line);
-    fprintf(o->err, "%skamal-c: error:%s %s\n", paint(o, C_RED), paint(o, C_OFF), s);
+    fprintf(o->err, "%skamal-c: error:%s %s\n", paint_to(o, o->err, C_RED),
+            paint_to(o, o->err, C_OFF), s);
     free(s);
     add_err_details(o, o->err, err);
     fflush(o->err);
@@ -428,8 +441,11 @@ static cJSON *json_document(struct kc_out *o, int exit_code, const struct kc_err
         cJSON_AddStringToObject(je, "message", r);
         free(m);
         free(r);
-        if (err->hint)
-            cJSON_AddStringToObject(je, "hint", err->hint);
+        if (err->hint) {
+            char *h = redact_locked(o, err->hint);
+            cJSON_AddStringToObject(je, "hint", h);
+            free(h);
+        }
     }
     return doc;
 }
@@ -438,7 +454,10 @@ int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err)
 {
     pthread_mutex_lock(&o->mu);
     double secs = kc_now() - o->t0;
-    if (o->format == KC_FMT_JSON) {
+    bool failed_early = exit_code == 2 || exit_code == 3; /* nothing was contacted */
+    if (o->format == KC_FMT_JSON && o->own_json && exit_code == 0) {
+        /* the verb's own document was the output */
+    } else if (o->format == KC_FMT_JSON) {
         cJSON *doc = json_document(o, exit_code, err, secs);
         char *text = cJSON_Print(doc);
         fprintf(o->out, "%s\n", text);
@@ -446,7 +465,7 @@ int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err)
         cJSON_Delete(doc);
     } else if (o->counts.n) {
         print_summary(o, secs);
-    } else if (o->show_finished && o->verbosity >= 0) {
+    } else if (o->show_finished && o->verbosity >= 0 && !failed_early) {
         fprintf(o->out, "Finished in %.1f s\n", secs);
     }
     pthread_mutex_unlock(&o->mu);

@@ -227,9 +227,12 @@ int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
             kc_err_set_host(err, h->name);
         }
     }
-    if (rc == 0 && !(flags & KC_QUIET)) {
+    if (rc == 0 && !(flags & (KC_QUIET | KC_SECRET_OUTPUT))) {
         kc_out_trace_output(f->out, h->name, kc_buf_str(&res->out), false);
         kc_out_trace_output(f->out, h->name, kc_buf_str(&res->err), true);
+    } else if (rc == 0 && (flags & KC_SECRET_OUTPUT)) {
+        kc_out_trace_output(f->out, h->name, "(output not shown: it may be derived from secrets)",
+                            false);
     }
     if (rc == 0 && (flags & KC_CHECK) && res->status != 0)
         rc = ran_with_failure(h, cmd, res, err);
