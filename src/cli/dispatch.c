@@ -173,9 +173,11 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
         ctx->cancel_signal = (int)*ctx->cancel;
         *ctx->cancel = 0;
     }
+    bool released = false;
     if (locked_here || ctx->lock_held) {
         struct kc_err rel = KC_ERR_INIT;
         int rrc = kc_lock_drop(ctx, &rel);
+        released = rrc == 0;
         if (rrc && rc == 0) {
             kc_err_move(err, &rel);
             rc = rrc;
@@ -200,7 +202,7 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
             err->code = KC_EINTERRUPTED;
             rc = KC_EINTERRUPTED;
         }
-        if (locked_here && !ctx->lock_held)
+        if (released)
             kc_err_set_hint(err, "the deploy lock was released");
     }
     /* the fleet's sessions must close before the configuration goes */

@@ -22,6 +22,7 @@
 #                            dockerd-stop | dockerd-start   graceful stop / start of its dockerd
 #                            sshd-stop | sshd-start         stop / start the sshd listener
 #                            hide-docker | show-docker      SSH sessions get a PATH without docker
+#                            small-disk | normal-disk       dockerd on a small tmpfs data-root (full-disk tests)
 #                            heal                           undo every fault above
 #
 # Environment: KC_BED (which bed, default 0; see below), KC_DIR (state, default /tmp/kc;
@@ -266,9 +267,11 @@ EOF
 
 write_daemon_json() {
   local i=$1 H; H=$(hdir "$i")
+  local data=$H/data
+  [[ -e $H/fault.small-disk ]] && data=$H/data-small
   cat >"$H/daemon.json" <<EOF
 {
-  "data-root": "$H/data",
+  "data-root": "$data",
   "exec-root": "$H/exec",
   "pidfile": "$H/exec/dockerd.pid",
   "hosts": ["unix://$H/docker.sock"],
@@ -379,7 +382,7 @@ host_running() { # namespaces exist and are held
 host_healthy() {
   local H; H=$(hdir "$1")
   host_running "$1" && alive "$H/dockerd.pid" && alive "$H/sshd.pid" && dockerd_ok "$1" &&
-    [[ ! -e $H/fault.link-down && ! -e $H/fault.nodocker ]]
+    [[ ! -e $H/fault.link-down && ! -e $H/fault.nodocker && ! -e $H/fault.small-disk ]]
 }
 
 wait_for() {     # wait_for SECONDS DESCRIPTION CMD...
@@ -515,8 +518,33 @@ ctl_show_docker() {
   rm -f "$H/fault.nodocker"
   ctl_sshd_stop "$i"; ctl_sshd_start "$i"
 }
+# small-disk: dockerd moves to a size-limited data-root (a tmpfs of
+# KC_SMALL_DISK, default 48m, mounted in the host's own mount namespace, so
+# nothing of it outlives the host); images must be pulled again there.
+# normal-disk: back to the real data-root.
+ctl_small_disk() {
+  local i=$1 H; H=$(hdir "$i")
+  [[ -e $H/fault.small-disk ]] && return 0
+  ctl_dockerd_stop "$i"
+  mkdir -p "$H/data-small"
+  in_host "$i" mount -t tmpfs -o "size=${KC_SMALL_DISK:-48m},mode=0711" kc-small-disk "$H/data-small"
+  touch "$H/fault.small-disk"
+  write_daemon_json "$i"
+  ctl_dockerd_start "$i"
+  rm -f "$H/fault.dockerd-stop"
+}
+ctl_normal_disk() {
+  local i=$1 H; H=$(hdir "$i")
+  [[ -e $H/fault.small-disk ]] || return 0
+  ctl_dockerd_stop "$i"
+  rm -f "$H/fault.small-disk"
+  write_daemon_json "$i"
+  in_host "$i" umount -l "$H/data-small" 2>/dev/null || true
+  ctl_dockerd_start "$i"
+}
 ctl_heal() {
   local i=$1 H; H=$(hdir "$i")
+  [[ -e $H/fault.small-disk ]] && ctl_normal_disk "$i"
   if [[ -e $H/fault.link-down ]] || ip -o link show "$VP$i" 2>/dev/null | grep -q 'state DOWN'; then
     ctl_link_up "$i"
   fi
@@ -537,6 +565,8 @@ cmd_ctl() {
     sshd-start) ctl_sshd_start "$i" ;;
     hide-docker) ctl_hide_docker "$i" ;;
     show-docker) ctl_show_docker "$i" ;;
+    small-disk) ctl_small_disk "$i" ;;
+    normal-disk) ctl_normal_disk "$i" ;;
     heal) ctl_heal "$i" ;;
     *) die "unknown ctl action '$action' (see hosts.sh --help)" ;;
   esac

@@ -181,3 +181,19 @@ printf 'KAMAL_REGISTRY_PASSWORD=%s\n' "$KC_REGISTRY_PASSWORD" >.kamal/secrets
 kc_run accessory boot web
 assert_rc 0
 assert_contains "$OUT" "[$H2] web: booted"
+
+t "a full disk on the host: docker's message, with the host; the next run converges"
+hosts_ctl 3 small-disk
+small=$KC_DIR/h3/data-small
+"$KC_HOSTS_SH" exec 3 sh -c \
+  "fallocate -l \$(( \$(df --output=avail -B1 $small | tail -1) - 262144 )) $small/kc-fill"
+kc_run accessory boot web
+assert_rc 1
+assert_contains "$OUT" "[$H3] web: failed"
+assert_match "$ERR" "no space left on device"
+assert_contains "$ERR" "$H3"
+assert_contains "$OUT" "[$H1] web: unchanged"
+hosts_ctl 3 normal-disk
+kc_run accessory boot web
+assert_rc 0
+assert_contains "$OUT" "[$H3] web: unchanged"
