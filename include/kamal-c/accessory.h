@@ -81,18 +81,18 @@ int kc_cmd_accessory_exec(struct kc_cmd *c, const struct kc_config *cfg,
 
 struct kc_acc_probe {
     bool exists;
-    char *status; /* created, running, paused, restarting, removing, exited, dead */
-    cJSON *inspect;            /* the container's docker inspect object (owned) */
+    char *status;   /* created, running, paused, restarting, removing, exited, dead */
+    cJSON *inspect; /* the container's docker inspect object (owned) */
     bool image_present;
-    cJSON *image_config;       /* the image's Config (Env, Cmd, Labels, Healthcheck) */
-    struct kc_kvlist sha;      /* host path -> sha256 of the file there */
-    struct kc_kvlist perms;    /* host path -> "MODE OWNER:GROUP UID:GID" */
+    cJSON *image_config;    /* the image's Config (Env, Cmd, Labels, Healthcheck) */
+    struct kc_kvlist sha;   /* host path -> sha256 of the file there */
+    struct kc_kvlist perms; /* host path -> "MODE OWNER:GROUP UID:GID" */
 };
 
 struct kc_host_probe {
-    char *docker_error;   /* non-NULL: the daemon did not answer (its message) */
-    char *home;           /* the login directory */
-    bool network_exists;  /* the kamal network */
+    char *docker_error;       /* non-NULL: the daemon did not answer (its message) */
+    char *home;               /* the login directory */
+    bool network_exists;      /* the kamal network */
     struct kc_acc_probe *acc; /* parallel to the accessories probed */
     size_t n;
 };
@@ -101,8 +101,7 @@ void kc_cmd_accessory_probe(struct kc_cmd *c, const struct kc_config *cfg,
                             const struct kc_accessory *const *accs, size_t n);
 /* Parses the probe's stdout and stderr. KC_EREMOTE on a reply that is not a
  * probe reply. */
-int kc_accessory_probe_parse(const char *out, const char *err_text,
-                             const struct kc_config *cfg,
+int kc_accessory_probe_parse(const char *out, const char *err_text, const struct kc_config *cfg,
                              const struct kc_accessory *const *accs, size_t n,
                              struct kc_host_probe *p, struct kc_err *err);
 void kc_host_probe_release(struct kc_host_probe *p);

@@ -46,13 +46,13 @@ struct kc_verb {
     const char *summary;
     const char *usage; /* operands, e.g. "NAME|all" */
     int min_args;
-    int max_args;                  /* -1: unlimited */
-    const struct kc_opt *opts;     /* terminated by an entry with lname NULL */
-    unsigned flags;                /* enum kc_verb_flags */
-    int passthrough_at;            /* KC_V_PASSTHROUGH: first operand of the command */
-    kc_verb_fn exec;               /* NULL for groups */
+    int max_args;                      /* -1: unlimited */
+    const struct kc_opt *opts;         /* terminated by an entry with lname NULL */
+    unsigned flags;                    /* enum kc_verb_flags */
+    int passthrough_at;                /* KC_V_PASSTHROUGH: first operand of the command */
+    kc_verb_fn exec;                   /* NULL for groups */
     const struct kc_verb *const *subs; /* NULL-terminated, for groups */
-    const char *help;              /* longer text for `help VERB` */
+    const char *help;                  /* longer text for `help VERB` */
 };
 
 /* Verb option access by long name. */

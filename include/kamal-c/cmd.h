@@ -38,7 +38,10 @@ struct kc_cmd {
     size_t stdin_len;
     bool stdin_secret; /* never shown */
 };
-#define KC_CMD_INIT {NULL, 0, 0, NULL, 0, false}
+#define KC_CMD_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, NULL, 0, false                                                                 \
+    }
 
 /* Appends each argument as an ARG token; the list ends with NULL. */
 void kc_cmd_args(struct kc_cmd *c, ...) __attribute__((sentinel));

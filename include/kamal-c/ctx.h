@@ -38,17 +38,17 @@ struct kc_ctx {
     struct kc_config *cfg; /* NULL for verbs that need no configuration */
     struct kc_secrets secrets;
     struct kc_fleet *fleet;
-    struct kc_strvec hosts; /* selected hosts, after -h/-r/-p, primary first */
-    struct kc_strvec roles; /* selected roles */
-    const char *command;    /* "accessory", for hooks (KAMAL_COMMAND) */
-    const char *subcommand; /* "boot", or NULL */
-    bool lock_held;         /* this run holds the deploy lock */
-    bool lock_inherited;    /* KAMAL_LOCK=true: a parent run holds it */
+    struct kc_strvec hosts;        /* selected hosts, after -h/-r/-p, primary first */
+    struct kc_strvec roles;        /* selected roles */
+    const char *command;           /* "accessory", for hooks (KAMAL_COMMAND) */
+    const char *subcommand;        /* "boot", or NULL */
+    bool lock_held;                /* this run holds the deploy lock */
+    bool lock_inherited;           /* KAMAL_LOCK=true: a parent run holds it */
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
-    bool interrupt_ok; /* SIGINT is how this verb normally ends (logs -f) */
-    char *performer; /* lazily: git config user.email, else whoami */
-    pthread_mutex_t lazy_mu; /* guards performer and secrets: host workers ask too */
+    bool interrupt_ok;                /* SIGINT is how this verb normally ends (logs -f) */
+    char *performer;                  /* lazily: git config user.email, else whoami */
+    pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */
 };
 

@@ -25,23 +25,26 @@ enum kc_code {
 
 struct kc_err {
     int code;
-    char *msg;         /* what went wrong, lowercase, no trailing period */
-    char *file;        /* config file, when the error has a location */
-    int line, col;     /* 1-based; 0 when unknown */
-    char *host;        /* host the error happened on */
-    char *command;     /* the command line that failed (secrets masked) */
-    char *remote_err;  /* what the remote command wrote to stderr */
-    char *hint;        /* an optional second line: what to do about it */
+    char *msg;        /* what went wrong, lowercase, no trailing period */
+    char *file;       /* config file, when the error has a location */
+    int line, col;    /* 1-based; 0 when unknown */
+    char *host;       /* host the error happened on */
+    char *command;    /* the command line that failed (secrets masked) */
+    char *remote_err; /* what the remote command wrote to stderr */
+    char *hint;       /* an optional second line: what to do about it */
 };
-#define KC_ERR_INIT {0, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL}
+#define KC_ERR_INIT                                                                                \
+    {                                                                                              \
+        0, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL                                                \
+    }
 
 /* Fill err (which may be NULL) and return code, so callers can write
  * `return kc_err_set(err, KC_ECONFIG, "...")`. A second set replaces the
  * first. */
 int kc_err_set(struct kc_err *err, int code, const char *fmt, ...) KC_PRINTF(3, 4);
 int kc_err_vset(struct kc_err *err, int code, const char *fmt, va_list ap) KC_PRINTF(3, 0);
-int kc_err_at(struct kc_err *err, int code, const char *file, int line, int col,
-              const char *fmt, ...) KC_PRINTF(6, 7);
+int kc_err_at(struct kc_err *err, int code, const char *file, int line, int col, const char *fmt,
+              ...) KC_PRINTF(6, 7);
 void kc_err_set_host(struct kc_err *err, const char *host);
 void kc_err_set_command(struct kc_err *err, const char *command);
 void kc_err_set_remote(struct kc_err *err, const char *remote_stderr);

@@ -21,10 +21,10 @@
 #include "session.h"
 
 enum kc_run_flags {
-    KC_PROBE = 1 << 0,  /* read-only: runs under --dry-run too */
-    KC_MUTATE = 1 << 1, /* changes the host: printed, not run, under --dry-run */
-    KC_CHECK = 1 << 2,  /* a non-zero exit status is an error (KC_EREMOTE) */
-    KC_QUIET = 1 << 3,  /* not traced with -v (lock polling, say) */
+    KC_PROBE = 1 << 0,         /* read-only: runs under --dry-run too */
+    KC_MUTATE = 1 << 1,        /* changes the host: printed, not run, under --dry-run */
+    KC_CHECK = 1 << 2,         /* a non-zero exit status is an error (KC_EREMOTE) */
+    KC_QUIET = 1 << 3,         /* not traced with -v (lock polling, say) */
     KC_SECRET_OUTPUT = 1 << 4, /* -v traces the command but not its output (it may be
                                   derived from secrets: env file hashes, container env) */
 };
@@ -45,9 +45,9 @@ struct kc_host {
     struct kc_strvec config_files;
     /* state */
     struct kc_session *session;
-    int conn_code;            /* 0 not tried/open, <0 failed (KC_EUNREACHABLE) */
-    struct kc_err conn_err;   /* why it failed */
-    bool lost;                /* connection dropped mid-run */
+    int conn_code;          /* 0 not tried/open, <0 failed (KC_EUNREACHABLE) */
+    struct kc_err conn_err; /* why it failed */
+    bool lost;              /* connection dropped mid-run */
 };
 
 /* Called once, before the first connection of the run (pre-connect hook). */
@@ -89,8 +89,8 @@ int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size
                      struct kc_err *err);
 
 /* Streams output lines of cmd (logs -f); see kc_session_stream. */
-int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_line_cb cb,
-                     void *ud, int *status, struct kc_err *err);
+int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_line_cb cb, void *ud,
+                     int *status, struct kc_err *err);
 
 /* Runs cmd interactively with a PTY (exec -i); see kc_session_interactive. */
 int kc_remote_interactive(struct kc_host *h, const struct kc_cmd *cmd, int *status,

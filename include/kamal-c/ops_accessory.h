@@ -11,7 +11,7 @@
 #include "ctx.h"
 
 struct kc_acc_request {
-    const char *name;   /* NAME, or "all" where the verb accepts it */
+    const char *name; /* NAME, or "all" where the verb accepts it */
     bool allow_all;
     bool fail_on_drift; /* boot: drift exits 6 */
     bool confirmed;     /* remove: -y */
@@ -25,10 +25,8 @@ int kc_accessory_boot(struct kc_ctx *ctx, const struct kc_acc_request *req, stru
 int kc_accessory_reboot(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);
 int kc_accessory_start(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);
 int kc_accessory_stop(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);
-int kc_accessory_restart(struct kc_ctx *ctx, const struct kc_acc_request *req,
-                         struct kc_err *err);
-int kc_accessory_details(struct kc_ctx *ctx, const struct kc_acc_request *req,
-                         struct kc_err *err);
+int kc_accessory_restart(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);
+int kc_accessory_details(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);
 int kc_accessory_logs(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);
 int kc_accessory_exec(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);
 int kc_accessory_remove(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err);

@@ -27,12 +27,12 @@ struct kc_out_host; /* per-host record (JSON) */
 
 struct kc_out {
     enum kc_format format;
-    int verbosity; /* -1 quiet (-q), 0 default, 1 verbose (-v) */
+    int verbosity;  /* -1 quiet (-q), 0 default, 1 verbose (-v) */
     bool color;     /* stdout is a terminal (and NO_COLOR unset) */
     bool color_err; /* the same for stderr */
     bool own_json;  /* the verb printed its own JSON document: no run document */
-    FILE *out; /* results */
-    FILE *err; /* errors, warnings, traces */
+    FILE *out;      /* results */
+    FILE *err;      /* errors, warnings, traces */
     pthread_mutex_t mu;
     double t0;
     char *command; /* "accessory boot", for JSON */

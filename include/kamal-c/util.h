@@ -37,7 +37,10 @@ struct kc_buf {
     size_t cap;
     size_t max;
 };
-#define KC_BUF_INIT {NULL, 0, 0, 0}
+#define KC_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void kc_buf_init(struct kc_buf *b, size_t max);
 int kc_buf_add(struct kc_buf *b, const void *data, size_t len);
@@ -60,7 +63,10 @@ struct kc_strvec {
     size_t n;
     size_t cap;
 };
-#define KC_STRVEC_INIT {NULL, 0, 0}
+#define KC_STRVEC_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void kc_strvec_push(struct kc_strvec *sv, const char *s);
 void kc_strvec_pushf(struct kc_strvec *sv, const char *fmt, ...) KC_PRINTF(2, 3);
@@ -87,7 +93,10 @@ struct kc_kvlist {
     size_t n;
     size_t cap;
 };
-#define KC_KVLIST_INIT {NULL, 0, 0}
+#define KC_KVLIST_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Sets key to value; an existing key keeps its position and gets the value. */
 void kc_kvlist_set(struct kc_kvlist *l, const char *key, const char *value);

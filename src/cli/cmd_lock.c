@@ -30,7 +30,7 @@ static int release_exec(struct kc_ctx *ctx, const struct kc_args *args, struct k
     /* --dry-run printed the rm and left the lock in place: say so */
     if (rc == 0)
         kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "%s",
-                   !had ? "There is no deploy lock"
+                   !had             ? "There is no deploy lock"
                    : ctx->g.dry_run ? "Would release the deploy lock"
                                     : "Released the deploy lock");
     return rc;
@@ -88,8 +88,7 @@ static const struct kc_verb lock_status = {
     .exec = status_exec,
 };
 
-static const struct kc_verb *const lock_subs[] = {&lock_acquire, &lock_release, &lock_status,
-                                                  NULL};
+static const struct kc_verb *const lock_subs[] = {&lock_acquire, &lock_release, &lock_status, NULL};
 
 const struct kc_verb kc_verb_lock = {
     .name = "lock",

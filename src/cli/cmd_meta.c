@@ -18,8 +18,8 @@ static int version_exec(struct kc_ctx *ctx, const struct kc_args *args, struct k
         free(s);
         return 0;
     }
-    char *s = kc_xasprintf("kamal-c %s (Kamal %s configuration)\n", KC_VERSION,
-                           KC_KAMAL_COMPAT_VERSION);
+    char *s =
+        kc_xasprintf("kamal-c %s (Kamal %s configuration)\n", KC_VERSION, KC_KAMAL_COMPAT_VERSION);
     kc_out_data(ctx->out, s, false);
     free(s);
     return 0;
@@ -45,8 +45,7 @@ static int help_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_e
             if (strcmp(group->subs[j]->name, args->pos.v[i]) == 0)
                 next = group->subs[j];
         if (next == NULL || depth >= KC_MAX_DEPTH)
-            return kc_err_set(err, KC_EUSAGE, "no help for unknown command '%s'",
-                              args->pos.v[i]);
+            return kc_err_set(err, KC_EUSAGE, "no help for unknown command '%s'", args->pos.v[i]);
         path[depth++] = next;
     }
     kc_help_print(stdout, path, depth);

@@ -55,7 +55,8 @@ static int run_local(struct kc_ctx *ctx, const struct kc_cmd *cmd, struct kc_err
     struct kc_buf out = KC_BUF_INIT;
     int status = 0;
     int rc = 0;
-    if (kc_local_run_stdin((const char *const *)argv.v, NULL, cmd->stdin_data, true, &out, &status) != 0 ||
+    if (kc_local_run_stdin((const char *const *)argv.v, NULL, cmd->stdin_data, true, &out,
+                           &status) != 0 ||
         status != 0) {
         char *d = kc_cmd_render_display(cmd);
         rc = kc_err_set(err, KC_EREMOTE, "local '%s' failed with exit status %d", d, status);

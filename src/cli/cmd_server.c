@@ -26,8 +26,8 @@ static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
         kc_out_block(job->ctx->out, "Host", h->name, kc_buf_str(&all));
         kc_buf_release(&all);
         if (res.status != 0) {
-            rc = kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d", job->command,
-                            res.status);
+            rc =
+                kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d", job->command, res.status);
         }
     }
     if (rc == 0 || rc == KC_EREMOTE) {
@@ -58,8 +58,8 @@ static int exec_interactive(struct kc_ctx *ctx, const char *command, struct kc_e
     } else {
         rc = kc_remote_interactive(h, &c, &status, err);
         if (rc == 0 && status != 0)
-            rc = kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d on %s", command,
-                            status, h->name);
+            rc = kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d on %s", command, status,
+                            h->name);
     }
     kc_cmd_release(&c);
     return rc;
@@ -125,8 +125,10 @@ static int install_docker(struct kc_ctx *ctx, struct kc_host *h, struct kc_err *
     if (rc)
         return rc;
     if (status != 0) {
-        kc_err_set(err, KC_EREMOTE, "docker is not installed on %s and cannot be installed "
-                                    "automatically without root or passwordless sudo", h->name);
+        kc_err_set(err, KC_EREMOTE,
+                   "docker is not installed on %s and cannot be installed "
+                   "automatically without root or passwordless sudo",
+                   h->name);
         kc_err_set_hint(err, "install Docker manually: https://docs.docker.com/engine/install/");
         return KC_EREMOTE;
     }
@@ -173,8 +175,8 @@ static const struct kc_verb server_bootstrap = {
     .name = "bootstrap",
     .summary = "Set up Docker to run Kamal apps",
     .max_args = 0,
-    .flags = KC_V_CONFIG | KC_V_HOSTS | KC_V_MUTATES | KC_V_LOCK | KC_V_LOCK_UPFRONT |
-             KC_V_FINISHED,
+    .flags =
+        KC_V_CONFIG | KC_V_HOSTS | KC_V_MUTATES | KC_V_LOCK | KC_V_LOCK_UPFRONT | KC_V_FINISHED,
     .exec = bootstrap_exec,
     .help = "Checks Docker on each host (installing it from get.docker.com where it is missing\n"
             "and the SSH user is root or has passwordless sudo), creates .kamal, then runs the\n"

@@ -51,8 +51,9 @@ void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth)
 {
     const struct kc_verb *v = path[depth - 1];
     if (depth == 1) {
-        fprintf(f, "kamal-c %s - deploy containers to hosts over SSH (reads Kamal %s's "
-                   "config/deploy.yml)\n\n",
+        fprintf(f,
+                "kamal-c %s - deploy containers to hosts over SSH (reads Kamal %s's "
+                "config/deploy.yml)\n\n",
                 KC_VERSION, "2.12");
         fprintf(f, "Usage: kamal-c COMMAND [ARGS] [OPTIONS]\n\nCommands:\n");
         print_subs(f, v, "");

@@ -37,7 +37,8 @@ static const struct kc_opt global_opts[] = {
     [G_SKIP_HOOKS] = {"skip-hooks", 'H', false, NULL, "do not run hooks"},
     [G_LOCK_WAIT] = {"lock-wait", 0, false, NULL, "wait for another run's deploy lock"},
     [G_LOCK_WAIT_TIMEOUT] = {"lock-wait-timeout", 0, true, "SECONDS", "how long (900)"},
-    [G_LOCK_WAIT_INTERVAL] = {"lock-wait-interval", 0, true, "SECONDS", "poll interval (1 for another run, else 15)"},
+    [G_LOCK_WAIT_INTERVAL] = {"lock-wait-interval", 0, true, "SECONDS",
+                              "poll interval (1 for another run, else 15)"},
     [G_DRY_RUN] = {"dry-run", 0, false, NULL, "probe hosts, print what would run, change nothing"},
     [G_FORMAT] = {"format", 0, true, "text|json", "output format"},
     [G_HELP] = {"help", 0, false, NULL, "show help"},
@@ -238,8 +239,9 @@ static int parse_option(struct kc_parsed *p, int argc, char **argv, int *i, stru
                    !(global && id == G_VERSION && is_root_verb(argv[*i + 1]))) {
             val = argv[++*i];
         } else if (global && id == G_VERSION) {
-            kc_err_set(err, KC_EUSAGE, "--version needs a value: --version=VERSION selects the "
-                                       "app version");
+            kc_err_set(err, KC_EUSAGE,
+                       "--version needs a value: --version=VERSION selects the "
+                       "app version");
             kc_err_set_hint(err, "to print kamal-c's own version, run 'kamal-c version'");
             return KC_EUSAGE;
         } else {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 static const struct kc_verb *const root_subs[] = {
-    &kc_verb_accessory, &kc_verb_audit,  &kc_verb_config,  &kc_verb_help,    &kc_verb_init,
+    &kc_verb_accessory, &kc_verb_audit,    &kc_verb_config, &kc_verb_help,    &kc_verb_init,
     &kc_verb_lock,      &kc_verb_registry, &kc_verb_server, &kc_verb_version, NULL,
 };
 

@@ -102,8 +102,8 @@ static int cmd_words(struct kc_cmd *c, const struct kc_accessory *acc, struct kc
     struct kc_strvec words = KC_STRVEC_INIT;
     int rc = 0;
     if (kc_shell_split(acc->cmd, &words) != 0)
-        rc = kc_err_set(err, KC_ECONFIG, "accessories.%s.cmd: unmatched quote in '%s'",
-                        acc->name, acc->cmd);
+        rc = kc_err_set(err, KC_ECONFIG, "accessories.%s.cmd: unmatched quote in '%s'", acc->name,
+                        acc->cmd);
     for (size_t i = 0; rc == 0 && i < words.n; i++)
         kc_cmd_arg(c, words.v[i]);
     kc_strvec_release(&words);

@@ -301,8 +301,8 @@ static void compare_logging(const struct kc_config *cfg, const cJSON *host_confi
     kc_strvec_release(&have);
 }
 
-static void compare_labels(const struct kc_accessory *acc, const cJSON *config,
-                           const cJSON *image, struct kc_strvec *diffs)
+static void compare_labels(const struct kc_accessory *acc, const cJSON *config, const cJSON *image,
+                           struct kc_strvec *diffs)
 {
     struct kc_strvec want = KC_STRVEC_INIT, have = KC_STRVEC_INIT;
     kc_strvec_pushf(&want, "service=%s", acc->service);

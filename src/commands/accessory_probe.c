@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROBE_MARK "@@kamal-c-probe@@"
+#define PROBE_MARK     "@@kamal-c-probe@@"
 #define PROBE_SECTIONS 4 /* pwd, sha256sum, stat, docker inspect */
 
 static void end_section(struct kc_cmd *c)
@@ -207,8 +207,8 @@ static void classify(cJSON *arr, const struct kc_accessory *const *accs, size_t 
         for (size_t i = 0; i < n && image; i++) {
             if (!p->acc[i].image_present && image_matches(accs[i]->image, obj)) {
                 p->acc[i].image_present = true;
-                p->acc[i].image_config = cJSON_Duplicate(
-                    cJSON_GetObjectItemCaseSensitive(obj, "Config"), true);
+                p->acc[i].image_config =
+                    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(obj, "Config"), true);
             }
         }
         if (!used)
@@ -231,8 +231,7 @@ static char *docker_failure(const char *err_text)
     return s;
 }
 
-int kc_accessory_probe_parse(const char *out, const char *err_text,
-                             const struct kc_config *cfg,
+int kc_accessory_probe_parse(const char *out, const char *err_text, const struct kc_config *cfg,
                              const struct kc_accessory *const *accs, size_t n,
                              struct kc_host_probe *p, struct kc_err *err)
 {
@@ -241,8 +240,8 @@ int kc_accessory_probe_parse(const char *out, const char *err_text,
     split_sections(out, &sec);
     if (sec.n < PROBE_SECTIONS) {
         kc_strvec_release(&sec);
-        return kc_err_set(err, KC_EREMOTE, "unexpected reply to the probe (%zu of %d parts)",
-                          sec.n, PROBE_SECTIONS);
+        return kc_err_set(err, KC_EREMOTE, "unexpected reply to the probe (%zu of %d parts)", sec.n,
+                          PROBE_SECTIONS);
     }
     p->home = trimmed(sec.v[0]);
     p->n = n;

@@ -104,8 +104,8 @@ void kc_cmd_docker_version(struct kc_cmd *c)
 
 void kc_cmd_docker_superuser(struct kc_cmd *c)
 {
-    kc_cmd_args(c, "sh", "-c",
-                "[ \"${EUID:-$(id -u)}\" -eq 0 ] || sudo -nl usermod >/dev/null", NULL);
+    kc_cmd_args(c, "sh", "-c", "[ \"${EUID:-$(id -u)}\" -eq 0 ] || sudo -nl usermod >/dev/null",
+                NULL);
 }
 
 void kc_cmd_docker_install(struct kc_cmd *c)

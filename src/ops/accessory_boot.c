@@ -64,8 +64,8 @@ static void decide_existing(struct kc_ctx *ctx, struct kc_host *h, const struct 
         d->action = ACT_REPLACE_DEAD;
         return;
     }
-    double restarts = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p->inspect,
-                                                                            "RestartCount"));
+    double restarts =
+        cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p->inspect, "RestartCount"));
     bool looping = false;
     if (strcmp(st, "running") == 0 && restarts > 0) {
         /* caught between two crashes, a crash loop looks like running */
@@ -164,17 +164,16 @@ static void report_still(struct kc_ctx *ctx, struct kc_host *h, const struct acc
         free(detail);
     } else {
         kc_report(ctx, h->name, acc->name, "unchanged",
-                      d->managed ? NULL
-                                 : "unmanaged: not booted by kamal-c, compared field by field");
+                  d->managed ? NULL : "unmanaged: not booted by kamal-c, compared field by field");
     }
 }
 
 static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_decision *d,
                      const struct kc_accessory *acc, struct kc_err *err)
 {
-    int rc = step_simple(h, d->action == ACT_START ? kc_cmd_accessory_start
-                                                   : kc_cmd_accessory_unpause,
-                         acc, KC_MUTATE | KC_CHECK, NULL, err);
+    int rc =
+        step_simple(h, d->action == ACT_START ? kc_cmd_accessory_start : kc_cmd_accessory_unpause,
+                    acc, KC_MUTATE | KC_CHECK, NULL, err);
     if (rc == 0)
         rc = step_confirm(ctx, h, acc, err);
     if (rc)
@@ -232,9 +231,9 @@ static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     if (rc == 0)
         rc = step_boot(ctx, h, w, !p->image_present, !job->probe.network_exists, err);
     if (rc == 0) {
-        char *detail = ctx->g.dry_run ? kc_xstrdup("docker run")
-                                      : kc_xasprintf("docker run, running after %.1f s",
-                                                     kc_now() - t0);
+        char *detail = ctx->g.dry_run
+                           ? kc_xstrdup("docker run")
+                           : kc_xasprintf("docker run, running after %.1f s", kc_now() - t0);
         kc_report(ctx, h->name, w->acc->name, "booted", detail);
         free(detail);
     }
@@ -267,23 +266,15 @@ static int act_one(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, 
 
 /* Runs every accessory's action on the host; the first failure is the
  * host's error, and the others still run. */
-static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
-                    struct kc_err *err)
+static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, struct kc_err *err)
 {
     int worst = 0;
     for (size_t k = 0; k < job->n; k++) {
         struct kc_err one = KC_ERR_INIT;
         int rc = act_one(ctx, h, job, k, &one);
-        if (rc) {
-            const struct kc_accessory *acc = job->set->accs[job->idx[k]];
-            kc_report(ctx, h->name, acc->name,
-                          rc == KC_EUNREACHABLE ? "unreachable" : "failed", one.msg);
-            if (worst == 0)
-                kc_err_move(err, &one);
-            worst = kc_code_worst(worst, rc);
-        }
+        worst = acc_fold(ctx, h->name, job->set->accs[job->idx[k]]->name, rc, &one, worst, err);
         kc_err_release(&one);
-        if (rc == KC_EUNREACHABLE || rc == KC_EINTERRUPTED)
+        if (!acc_host_usable(rc))
             break;
     }
     return worst;
@@ -301,10 +292,16 @@ static void report_probe_failure(struct kc_ctx *ctx, struct kc_host *h, struct h
 }
 
 /* Phase 1: probe; hosts with nothing to do report now. */
+/* The job of host h in the jobs array (one per host of the set). */
+static struct host_job *job_of(void *jobs, const struct kc_host *h)
+{
+    struct host_job *all = jobs;
+    return &all[kc_strvec_index(&all->set->hosts, h->name)];
+}
+
 static int phase1(struct kc_host *h, void *ud, struct kc_err *err)
 {
-    struct host_job *job = &((struct host_job *)ud)[kc_strvec_index(
-        &((struct host_job *)ud)->set->hosts, h->name)];
+    struct host_job *job = job_of(ud, h);
     struct kc_ctx *ctx = job->set->ctx;
     int rc = probe_host(h, job, err);
     if (rc)
@@ -317,8 +314,7 @@ static int phase1(struct kc_host *h, void *ud, struct kc_err *err)
 /* Phase 2, under the lock: re-probe, then act. */
 static int phase2(struct kc_host *h, void *ud, struct kc_err *err)
 {
-    struct host_job *job = &((struct host_job *)ud)[kc_strvec_index(
-        &((struct host_job *)ud)->set->hosts, h->name)];
+    struct host_job *job = job_of(ud, h);
     struct kc_ctx *ctx = job->set->ctx;
     int rc = probe_host(h, job, err);
     if (rc)

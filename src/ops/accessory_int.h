@@ -11,7 +11,7 @@ struct acc_want {
     bool prepared;
     struct kc_buf env; /* env file content: secret values, never printed */
     char env_sha[65];
-    struct kc_buf *files; /* content of each files: entry (ERB rendered) */
+    struct kc_buf *files;       /* content of each files: entry (ERB rendered) */
     struct kc_kvlist file_shas; /* host path -> sha256 */
 };
 
@@ -34,6 +34,14 @@ void acc_set_release(struct acc_set *set);
 size_t acc_set_on_host(const struct acc_set *set, const char *host, size_t *idx);
 /* Tells when a selected accessory runs on no selected host. */
 void acc_set_note_empty(const struct acc_set *set);
+
+/* Folds one accessory's outcome on host into the host's: a failure is
+ * reported under the accessory's name and the first error becomes the host's
+ * (moved from one). Returns the worse of worst and rc. */
+int acc_fold(struct kc_ctx *ctx, const char *host, const char *name, int rc, struct kc_err *one,
+             int worst, struct kc_err *host_err);
+/* Whether the remaining accessories of the host can still be tried. */
+bool acc_host_usable(int rc);
 
 /* ---- steps on one host (all through kc_remote_run / kc_remote_upload) ---- */
 int step_network(struct kc_host *h, const struct kc_accessory *acc, struct kc_err *err);

@@ -2,6 +2,7 @@
  * their env files and files: should contain. */
 #include "accessory_int.h"
 #include "kamal-c/erb.h"
+#include "kamal-c/ops.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -119,8 +120,8 @@ static int load_file(const struct kc_accessory *acc, const struct kc_mount_spec 
     struct kc_buf raw = KC_BUF_INIT;
     if (kc_read_file(f->local, 16 * 1024 * 1024, &raw) != 0) {
         kc_buf_release(&raw);
-        return kc_err_set(err, KC_ECONFIG, "accessories.%s.files: cannot read '%s': %s",
-                          acc->name, f->local, strerror(errno));
+        return kc_err_set(err, KC_ECONFIG, "accessories.%s.files: cannot read '%s': %s", acc->name,
+                          f->local, strerror(errno));
     }
     int rc = 0;
     if (kc_ends_with(f->local, "erb")) {
@@ -214,9 +215,8 @@ int acc_set_prepare(struct acc_set *set, struct kc_err *err)
         if (!used || set->want[i].prepared)
             continue;
         const struct kc_accessory *acc = set->accs[i];
-        int rc = check_registry_secrets(set->ctx,
-                                        acc->has_registry ? &acc->registry : &set->ctx->cfg->registry,
-                                        err);
+        int rc = check_registry_secrets(
+            set->ctx, acc->has_registry ? &acc->registry : &set->ctx->cfg->registry, err);
         if (rc == 0)
             rc = prepare_one(set->ctx, &set->want[i], err);
         if (rc)
@@ -239,4 +239,20 @@ void acc_set_release(struct acc_set *set)
     free(set->accs);
     kc_strvec_release(&set->hosts);
     memset(set, 0, sizeof *set);
+}
+
+int acc_fold(struct kc_ctx *ctx, const char *host, const char *name, int rc, struct kc_err *one,
+             int worst, struct kc_err *host_err)
+{
+    if (rc == 0)
+        return worst;
+    kc_report(ctx, host, name, rc == KC_EUNREACHABLE ? "unreachable" : "failed", one->msg);
+    if (worst == 0)
+        kc_err_move(host_err, one);
+    return kc_code_worst(worst, rc);
+}
+
+bool acc_host_usable(int rc)
+{
+    return rc != KC_EUNREACHABLE && rc != KC_EINTERRUPTED;
 }

@@ -100,8 +100,8 @@ int step_files(struct kc_host *h, const struct acc_want *w, struct kc_err *err)
         kc_cmd_release(&c);
         char *hp = kc_accessory_file_host_path(acc, f);
         if (rc == 0)
-            rc = kc_remote_upload(h, hp, w->files[i].data ? w->files[i].data : "",
-                                  w->files[i].len, parse_mode(f->mode), err);
+            rc = kc_remote_upload(h, hp, w->files[i].data ? w->files[i].data : "", w->files[i].len,
+                                  parse_mode(f->mode), err);
         free(hp);
         if (rc == 0 && f->owner) {
             kc_cmd_accessory_file_perms(&c, acc, f);
@@ -136,8 +136,7 @@ void step_attach_logs(struct kc_host *h, const struct kc_accessory *acc, struct 
     kc_cmd_accessory_last_logs(&c, acc, 20);
     struct kc_err ignored = KC_ERR_INIT;
     if (kc_remote_run(h, &c, KC_PROBE | KC_QUIET, &res, &ignored) == 0 && res.out.len) {
-        char *logs = kc_xasprintf("last log lines of %s:\n%s", acc->service,
-                                  kc_buf_str(&res.out));
+        char *logs = kc_xasprintf("last log lines of %s:\n%s", acc->service, kc_buf_str(&res.out));
         kc_err_set_remote(err, logs);
         free(logs);
     }
@@ -199,8 +198,8 @@ static int read_state(struct kc_host *h, const struct kc_accessory *acc, char *s
     kc_exec_result_init(&res);
     int rc = step_simple(h, kc_cmd_accessory_state, acc, KC_PROBE | KC_QUIET, &res, err);
     if (rc == 0)
-        parse_state(res.status == 0 ? kc_buf_str(&res.out) : "missing 0 none", status, 32,
-                    restarts, health, 32);
+        parse_state(res.status == 0 ? kc_buf_str(&res.out) : "missing 0 none", status, 32, restarts,
+                    health, 32);
     kc_exec_result_release(&res);
     return rc;
 }

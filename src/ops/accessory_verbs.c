@@ -27,15 +27,9 @@ static int each_acc_host(struct kc_host *h, void *ud, struct kc_err *err)
     for (size_t k = 0; k < n; k++) {
         struct kc_err one = KC_ERR_INIT;
         int rc = job->fn(set->ctx, h, &set->want[idx[k]], &one);
-        if (rc) {
-            kc_report(set->ctx, h->name, set->accs[idx[k]]->name,
-                          rc == KC_EUNREACHABLE ? "unreachable" : "failed", one.msg);
-            if (worst == 0)
-                kc_err_move(err, &one);
-            worst = kc_code_worst(worst, rc);
-        }
+        worst = acc_fold(set->ctx, h->name, set->accs[idx[k]]->name, rc, &one, worst, err);
         kc_err_release(&one);
-        if (rc == KC_EUNREACHABLE || rc == KC_EINTERRUPTED)
+        if (!acc_host_usable(rc))
             break;
     }
     free(idx);
@@ -47,8 +41,8 @@ static int details_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_w
 
 /* Selects, prepares when asked, locks (mutating verbs) and runs fn for every
  * (host, accessory). */
-static int on_accessory_hosts(struct kc_ctx *ctx, const struct kc_acc_request *req,
-                              bool allow_all, bool prepare, acc_host_fn fn, struct kc_err *err)
+static int on_accessory_hosts(struct kc_ctx *ctx, const struct kc_acc_request *req, bool allow_all,
+                              bool prepare, acc_host_fn fn, struct kc_err *err)
 {
     struct acc_set set;
     int rc = acc_set_select(ctx, req->name, allow_all, &set, err);
@@ -99,8 +93,7 @@ static int reboot_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
     if (rc == 0)
         rc = step_boot(ctx, h, w, false, false, err);
     if (rc == 0) {
-        char *detail = ctx->g.dry_run ? NULL
-                                      : kc_xasprintf("running after %.1f s", kc_now() - t0);
+        char *detail = ctx->g.dry_run ? NULL : kc_xasprintf("running after %.1f s", kc_now() - t0);
         kc_report(ctx, h->name, acc->name, "rebooted", detail);
         free(detail);
     }
@@ -168,8 +161,7 @@ int kc_accessory_stop(struct kc_ctx *ctx, const struct kc_acc_request *req, stru
     return on_accessory_hosts(ctx, req, true, false, stop_one, err);
 }
 
-int kc_accessory_restart(struct kc_ctx *ctx, const struct kc_acc_request *req,
-                         struct kc_err *err)
+int kc_accessory_restart(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
 {
     return on_accessory_hosts(ctx, req, true, false, restart_one, err);
 }
@@ -193,8 +185,7 @@ static int remove_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
         rc = step_simple(h, kc_cmd_accessory_remove_dir, acc, KC_MUTATE | KC_CHECK, NULL, err);
     }
     if (rc == 0)
-        kc_report(ctx, h->name, acc->name, "removed",
-                      "container, image and data directory");
+        kc_report(ctx, h->name, acc->name, "removed", "container, image and data directory");
     return rc;
 }
 
@@ -267,8 +258,7 @@ static int details_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_w
     return rc;
 }
 
-int kc_accessory_details(struct kc_ctx *ctx, const struct kc_acc_request *req,
-                         struct kc_err *err)
+int kc_accessory_details(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
 {
     return on_accessory_hosts(ctx, req, true, false, details_one, err);
 }
@@ -289,7 +279,8 @@ static int logs_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want
     }
     if (rc == 0) {
         char *label = kc_xasprintf("Accessory %s Host", w->acc->name);
-        kc_out_block(ctx->out, label, h->name, res.out.len ? kc_buf_str(&res.out) : "Nothing found\n");
+        kc_out_block(ctx->out, label, h->name,
+                     res.out.len ? kc_buf_str(&res.out) : "Nothing found\n");
         free(label);
     }
     kc_cmd_release(&c);
@@ -349,8 +340,7 @@ int kc_accessory_logs(struct kc_ctx *ctx, const struct kc_acc_request *req, stru
         int code = 0;
         /* in host order, so the blocks don't interleave */
         for (size_t i = 0; i < set.hosts.n; i++)
-            code = kc_code_worst(code, logs_one(ctx, hosts[i], &set.want[0], &req->logs,
-                                                &errs[i]));
+            code = kc_code_worst(code, logs_one(ctx, hosts[i], &set.want[0], &req->logs, &errs[i]));
         rc = kc_report_host_errors(ctx, hosts, errs, set.hosts.n, code, err);
         for (size_t i = 0; i < set.hosts.n; i++)
             kc_err_release(&errs[i]);
@@ -393,8 +383,8 @@ static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
                             res.status);
     }
     if (rc == 0 || rc == KC_EREMOTE) {
-        char *msg = kc_xasprintf("Executed cmd '%s' on %s accessory", job->req->command,
-                                 job->acc->name);
+        char *msg =
+            kc_xasprintf("Executed cmd '%s' on %s accessory", job->req->command, job->acc->name);
         struct kc_err ignored = KC_ERR_INIT;
         kc_audit(ctx, h, NULL, msg, &ignored);
         kc_err_release(&ignored);

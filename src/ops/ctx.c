@@ -92,8 +92,8 @@ static int match_filter(const char *opt, const char *list, const struct kc_strve
             }
         }
         if (!any) {
-            rc = kc_err_set(err, KC_EUSAGE, "no %s match '%s'", strcmp(opt, "hosts") ? "roles" : "hosts",
-                            pats.v[i]);
+            rc = kc_err_set(err, KC_EUSAGE, "no %s match '%s'",
+                            strcmp(opt, "hosts") ? "roles" : "hosts", pats.v[i]);
             char *all = kc_strvec_join(candidates, ", ");
             kc_err_set_hint(err, "configured %s: %s", opt, *all ? all : "(none)");
             free(all);
@@ -231,8 +231,9 @@ int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
         return 0;
     const struct kc_config *cfg = ctx->cfg;
     if (cfg->ssh.proxy_command)
-        return kc_err_set(err, KC_ECONFIG, "ssh.proxy_command is not supported by kamal-c; use "
-                                           "ssh.proxy (a jump host) instead");
+        return kc_err_set(err, KC_ECONFIG,
+                          "ssh.proxy_command is not supported by kamal-c; use "
+                          "ssh.proxy (a jump host) instead");
     for (size_t i = 0; i < cfg->ssh.key_data.n; i++) {
         const char *entry = cfg->ssh.key_data.v[i];
         const char *pem = NULL;

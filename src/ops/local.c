@@ -14,7 +14,8 @@ extern char **environ;
 
 #define KC_LOCAL_CAP (1024 * 1024)
 
-static void child(const char *const argv[], char *const envp[], int infd, int outfd, bool merge_stderr)
+static void child(const char *const argv[], char *const envp[], int infd, int outfd,
+                  bool merge_stderr)
 {
     int devnull = open("/dev/null", O_RDWR);
     dup2(infd >= 0 ? infd : devnull, 0);
@@ -26,8 +27,8 @@ static void child(const char *const argv[], char *const envp[], int infd, int ou
     _exit(127);
 }
 
-int kc_local_run(const char *const argv[], char *const envp[], bool merge_stderr, struct kc_buf *out,
-                 int *status)
+int kc_local_run(const char *const argv[], char *const envp[], bool merge_stderr,
+                 struct kc_buf *out, int *status)
 {
     return kc_local_run_stdin(argv, envp, NULL, merge_stderr, out, status);
 }
@@ -58,8 +59,7 @@ static void feed(int fd, const char *data)
 }
 
 /* Reads the child's output until EOF; when cancel is set, stops the child. */
-static bool drain_child(int fd, pid_t pid, struct kc_buf *out,
-                        const volatile sig_atomic_t *cancel)
+static bool drain_child(int fd, pid_t pid, struct kc_buf *out, const volatile sig_atomic_t *cancel)
 {
     char chunk[4096];
     bool stopped = false;
@@ -137,8 +137,7 @@ int kc_local_run_stdin(const char *const argv[], char *const envp[], const char 
 }
 
 int kc_local_run_cancellable(const char *const argv[], char *const envp[], bool merge_stderr,
-                             struct kc_buf *out, int *status,
-                             const volatile sig_atomic_t *cancel)
+                             struct kc_buf *out, int *status, const volatile sig_atomic_t *cancel)
 {
     return run(argv, envp, NULL, merge_stderr, out, status, cancel);
 }

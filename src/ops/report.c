@@ -93,9 +93,9 @@ int kc_verb_each_host(struct kc_ctx *ctx, const struct kc_strvec *names, kc_host
 
 /* Past-tense outcomes and what --dry-run says instead. */
 static const char *const dry_outcomes[][2] = {
-    {"booted", "would boot"},     {"started", "would start"},   {"rebooted", "would reboot"},
-    {"stopped", "would stop"},    {"removed", "would remove"},  {"uploaded", "would upload"},
-    {"created", "would create"},  {"logged in", "would log in"}, {"logged out", "would log out"},
+    {"booted", "would boot"},       {"started", "would start"},    {"rebooted", "would reboot"},
+    {"stopped", "would stop"},      {"removed", "would remove"},   {"uploaded", "would upload"},
+    {"created", "would create"},    {"logged in", "would log in"}, {"logged out", "would log out"},
     {"installed", "would install"},
 };
 

@@ -18,12 +18,12 @@ struct kc_out_host {
 };
 
 /* ANSI colours, used only when o->color. */
-#define C_RED "\033[31m"
+#define C_RED    "\033[31m"
 #define C_YELLOW "\033[33m"
-#define C_GREEN "\033[32m"
-#define C_BLUE "\033[34m"
-#define C_DIM "\033[2m"
-#define C_OFF "\033[0m"
+#define C_GREEN  "\033[32m"
+#define C_BLUE   "\033[34m"
+#define C_DIM    "\033[2m"
+#define C_OFF    "\033[0m"
 
 static bool want_color(FILE *f)
 {
@@ -276,8 +276,8 @@ void kc_out_block(struct kc_out *o, const char *label, const char *host, const c
         kc_buf_adds(&h->output, s);
     } else {
         if (o->verbosity >= 0)
-            fprintf(o->out, "%s%s%s%s:%s\n", paint(o, C_BLUE), label ? label : "",
-                    label ? " " : "", host, paint(o, C_OFF));
+            fprintf(o->out, "%s%s%s%s:%s\n", paint(o, C_BLUE), label ? label : "", label ? " " : "",
+                    host, paint(o, C_OFF));
         size_t n = strlen(s);
         while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
             s[--n] = '\0';
@@ -396,8 +396,7 @@ static void print_summary(struct kc_out *o, double secs)
     kc_buf_release(&b);
 }
 
-static cJSON *json_document(struct kc_out *o, int exit_code, const struct kc_err *err,
-                            double secs)
+static cJSON *json_document(struct kc_out *o, int exit_code, const struct kc_err *err, double secs)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "command", o->command ? o->command : "");

@@ -265,16 +265,27 @@ int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size
     return rc;
 }
 
-int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_line_cb cb,
-                     void *ud, int *status, struct kc_err *err)
+/* Connects h, traces cmd and returns the line to send (caller frees), or
+ * NULL with *rc set. */
+static char *connect_and_trace(struct kc_host *h, const struct kc_cmd *cmd, int *rc,
+                               struct kc_err *err)
 {
-    int rc = kc_host_connect(h, err);
-    if (rc)
-        return rc;
+    *rc = kc_host_connect(h, err);
+    if (*rc)
+        return NULL;
     char *display = kc_cmd_render_display(cmd);
     kc_out_trace_cmd(h->fleet->out, h->name, display);
     free(display);
-    char *line = kc_cmd_render_exec(cmd);
+    return kc_cmd_render_exec(cmd);
+}
+
+int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_line_cb cb, void *ud,
+                     int *status, struct kc_err *err)
+{
+    int rc;
+    char *line = connect_and_trace(h, cmd, &rc, err);
+    if (line == NULL)
+        return rc;
     rc = kc_session_stream(h->session, line, pty, cb, ud, status, err);
     free(line);
     if (rc)
@@ -285,13 +296,10 @@ int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_l
 int kc_remote_interactive(struct kc_host *h, const struct kc_cmd *cmd, int *status,
                           struct kc_err *err)
 {
-    int rc = kc_host_connect(h, err);
-    if (rc)
+    int rc;
+    char *line = connect_and_trace(h, cmd, &rc, err);
+    if (line == NULL)
         return rc;
-    char *display = kc_cmd_render_display(cmd);
-    kc_out_trace_cmd(h->fleet->out, h->name, display);
-    free(display);
-    char *line = kc_cmd_render_exec(cmd);
     rc = kc_session_interactive(h->session, line, status, err);
     free(line);
     if (rc)
@@ -349,8 +357,8 @@ int kc_fleet_each(struct kc_fleet *f, struct kc_host *const *hosts, size_t n, kc
     (void)f;
     if (n == 0)
         return 0;
-    struct each_job job = {hosts, n, 0, fn, ud, errs, kc_xcalloc(n, sizeof(int)),
-                           PTHREAD_MUTEX_INITIALIZER};
+    struct each_job job = {
+        hosts, n, 0, fn, ud, errs, kc_xcalloc(n, sizeof(int)), PTHREAD_MUTEX_INITIALIZER};
     size_t nthreads = n < KC_MAX_WORKERS ? n : KC_MAX_WORKERS;
     int worst = 0;
     if (nthreads == 1) {

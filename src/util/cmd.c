@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kc_cmd_ops[] = {"&&", "||", "|",  ";",         ">",          ">>",
-                                          "2>&1", "2>/dev/null", ">/dev/null", "(", ")", "!"};
+static const char *const kc_cmd_ops[] = {"&&",   "||",          "|",          ";", ">", ">>",
+                                         "2>&1", "2>/dev/null", ">/dev/null", "(", ")", "!"};
 
 static struct kc_tok *push_tok(struct kc_cmd *c, enum kc_tok_kind kind, const char *text)
 {

@@ -30,8 +30,8 @@ int kc_err_set(struct kc_err *err, int code, const char *fmt, ...)
     return code;
 }
 
-int kc_err_at(struct kc_err *err, int code, const char *file, int line, int col,
-              const char *fmt, ...)
+int kc_err_at(struct kc_err *err, int code, const char *file, int line, int col, const char *fmt,
+              ...)
 {
     if (err == NULL)
         return code;
@@ -113,8 +113,7 @@ char *kc_err_format(const struct kc_err *err)
 {
     const char *msg = err->msg ? err->msg : kc_code_name(err->code);
     if (err->file && err->line > 0)
-        return kc_xasprintf("%s:%d:%d: %s", err->file, err->line, err->col > 0 ? err->col : 1,
-                            msg);
+        return kc_xasprintf("%s:%d:%d: %s", err->file, err->line, err->col > 0 ? err->col : 1, msg);
     if (err->file)
         return kc_xasprintf("%s: %s", err->file, msg);
     if (err->host)

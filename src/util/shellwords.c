@@ -24,8 +24,8 @@ int kc_shell_split(const char *s, struct kc_strvec *out)
             char q = *p++;
             kc_buf_add(&w, "", 0); /* '' is an empty word, not nothing */
             while (*p && *p != q) {
-                if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$' ||
-                                               p[1] == '`'))
+                if (q == '"' && *p == '\\' &&
+                    (p[1] == '"' || p[1] == '\\' || p[1] == '$' || p[1] == '`'))
                     p++;
                 kc_buf_addc(&w, *p++);
             }

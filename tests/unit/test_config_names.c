@@ -14,13 +14,20 @@
 static void test_image_refs(void **state)
 {
     (void)state;
-    const char *good[] = {"busybox", "busybox:1", "library/redis:7.2-alpine",
-                          "10.213.0.1:5443/kc/web:1", "ghcr.io/acme/app_x:v1.2",
-                          "localhost/x", "localhost:5000/a/b", "registry.example.com/a__b/c-d:t",
-                          "mysql@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                          "Registry.Example/x"};
-    const char *bad[] = {"", "Busybox", "busybox:", "a//b", "a/", ":tag", "web;rm -rf /",
-                         "img:$(id)", "img tag", "a/B/c", "host:port/x", "x@sha256:zz", "-x"};
+    const char *good[] = {
+        "busybox",
+        "busybox:1",
+        "library/redis:7.2-alpine",
+        "10.213.0.1:5443/kc/web:1",
+        "ghcr.io/acme/app_x:v1.2",
+        "localhost/x",
+        "localhost:5000/a/b",
+        "registry.example.com/a__b/c-d:t",
+        "mysql@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "Registry.Example/x"};
+    const char *bad[] = {
+        "",          "Busybox", "busybox:", "a//b",        "a/",          ":tag", "web;rm -rf /",
+        "img:$(id)", "img tag", "a/B/c",    "host:port/x", "x@sha256:zz", "-x"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         assert_true(kc_image_ref_ok(good[i]) || (fprintf(stderr, "%s\n", good[i]), 0));
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
@@ -61,7 +68,7 @@ static void expect_load_error(const char *yaml, const char *needle)
 
 #define BASE                                                                                       \
     "service: demo\nimage: x/y\nservers: [10.0.0.1]\n"                                             \
-    "registry: {server: r.example, username: u, password: p}\nbuilder: {arch: amd64}\n"           \
+    "registry: {server: r.example, username: u, password: p}\nbuilder: {arch: amd64}\n"            \
     "accessories:\n"
 
 static void test_refused_at_load(void **state)
@@ -69,7 +76,8 @@ static void test_refused_at_load(void **state)
     (void)state;
     expect_load_error(BASE "  \"../etc\":\n    image: busybox\n    host: 10.0.0.1\n",
                       "deploy.yml:7:3: accessories.../etc: an accessory name");
-    expect_load_error(BASE "  db:\n    service: \"my db\"\n    image: busybox\n    host: 10.0.0.1\n",
+    expect_load_error(BASE
+                      "  db:\n    service: \"my db\"\n    image: busybox\n    host: 10.0.0.1\n",
                       "deploy.yml:8:14: accessories.db.service: 'my db' is not a valid container");
     expect_load_error(BASE "  db:\n    image: \"busybox; reboot\"\n    host: 10.0.0.1\n",
                       "deploy.yml:8:12: accessories.db.image: 'busybox; reboot' is not a valid "

@@ -88,9 +88,9 @@ static void test_err_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_cap),      cmocka_unit_test(test_strvec_split_join),
-        cmocka_unit_test(test_sha256),       cmocka_unit_test(test_base64_mime),
-        cmocka_unit_test(test_nearest),      cmocka_unit_test(test_err_format),
+        cmocka_unit_test(test_buf_cap), cmocka_unit_test(test_strvec_split_join),
+        cmocka_unit_test(test_sha256),  cmocka_unit_test(test_base64_mime),
+        cmocka_unit_test(test_nearest), cmocka_unit_test(test_err_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,8 +98,10 @@ static void test_glob(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quote),       cmocka_unit_test(test_render),
-        cmocka_unit_test(test_stdin_never_rendered), cmocka_unit_test(test_shell_split),
+        cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_render),
+        cmocka_unit_test(test_stdin_never_rendered),
+        cmocka_unit_test(test_shell_split),
         cmocka_unit_test(test_glob),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
