@@ -78,7 +78,8 @@ static int expand_alias(const struct kc_parsed *p, int argc, char **argv, const 
     return rc;
 }
 
-static int unknown_command(const char *word, struct kc_err *err)
+/* The visible root command nearest to word, or NULL. */
+static const char *near_command(const char *word)
 {
     const struct kc_verb *const *subs = kc_root_verb.subs;
     const char *names[64];
@@ -86,7 +87,12 @@ static int unknown_command(const char *word, struct kc_err *err)
     for (size_t i = 0; subs[i] && n < 64; i++)
         if (!(subs[i]->flags & KC_V_HIDDEN))
             names[n++] = subs[i]->name;
-    const char *near = kc_nearest(word, names, n);
+    return kc_nearest(word, names, n);
+}
+
+static int unknown_command(const char *word, struct kc_err *err)
+{
+    const char *near = near_command(word);
     kc_err_set(err, KC_EUSAGE, "unknown command '%s'", word);
     if (near)
         kc_err_set_hint(err, "did you mean '%s'?", near);
@@ -107,6 +113,11 @@ static int parse_with_aliases(struct kc_parsed *p, int argc, char **argv, struct
             return kc_err_set(err, KC_ECONFIG, "alias '%s' expands into itself", p->alias_name);
         char *command = NULL;
         rc = lookup_alias(&p->g, p->alias_name, &command, err);
+        if (rc && near_command(p->alias_name)) {
+            /* a typo of a command is likelier than an alias in a broken file */
+            kc_err_release(err);
+            return unknown_command(p->alias_name, err);
+        }
         if (rc)
             return rc;
         if (command == NULL)

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test_secrets.sh - registry passwords, env.secret values and every value of
+# the secrets files never appear in any output of any verb: text, -v traces,
+# --dry-run listings, JSON, errors, or the audit log on the hosts.
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+need_kamal_c
+
+H1=$(host_ip 1) H2=$(host_ip 2)
+REG=$KC_REGISTRY
+DB_SECRET='db-Secret-Value-98765'
+UNUSED_SECRET='never-Used-Anywhere-4321'
+
+reset_hosts
+new_project
+cat >config/deploy.yml <<YAML
+service: sec
+image: kc/web
+servers: [$H1, $H2]
+registry:
+  server: $REG
+  username: $KC_REGISTRY_USER
+  password: [KAMAL_REGISTRY_PASSWORD]
+builder: {arch: amd64}
+ssh: {config: $KC_SSH_CONFIG}
+accessories:
+  db:
+    image: $REG/kc/web:1
+    hosts: [$H1, $H2]
+    env:
+      clear: {MODE: test}
+      secret: [DB_PASSWORD, "ALIAS:DB_PASSWORD"]
+    files:
+      - conf/db.conf.erb:/etc/db.conf
+YAML
+mkdir -p conf .kamal/hooks
+printf 'password=<%%= ENV["DB_PASSWORD"] %%>\n' >conf/db.conf.erb
+printf 'KAMAL_REGISTRY_PASSWORD=%s\nDB_PASSWORD=%s\nUNUSED=%s\n' "$KC_REGISTRY_PASSWORD" \
+  "$DB_SECRET" "$UNUSED_SECRET" >.kamal/secrets
+printf '#!/bin/sh\necho "hook sees $DB_PASSWORD"\n' >.kamal/hooks/pre-connect
+chmod +x .kamal/hooks/pre-connect
+
+verbs=(
+  "accessory boot all" "accessory boot all" "accessory details all" "accessory logs db -n 5"
+  "accessory exec db env" "accessory exec --reuse db env" "accessory stop db"
+  "accessory start db" "accessory restart db" "accessory upload db" "accessory directories db"
+  "accessory reboot db" "accessory remove db -y --dry-run" "server exec env" "audit"
+  "registry login -L" "registry logout -L" "lock acquire -m holding" "lock status"
+  "lock release" "config"
+)
+
+t "no secret value in any verb's output, also with -v, --dry-run and json"
+for v in "${verbs[@]}"; do
+  for extra in "" "-v" "--dry-run -v" "--format json"; do
+    # shellcheck disable=SC2086 # word splitting on purpose
+    kc_run $v $extra
+    for s in "$DB_SECRET" "$UNUSED_SECRET" "$KC_REGISTRY_PASSWORD"; do
+      assert_not_contains "$OUT$ERR" "$s" "kamal-c $v $extra"
+    done
+  done
+done
+
+t "the secret did reach the container, the env file (0600) and the rendered file"
+kc_run accessory boot all
+assert_contains "$(host_docker 1 inspect -f '{{json .Config.Env}}' sec-db)" "DB_PASSWORD=$DB_SECRET"
+assert_contains "$(host_docker 1 inspect -f '{{json .Config.Env}}' sec-db)" "ALIAS=$DB_SECRET"
+assert_eq 600 "$(host_sh 1 'stat -c %a .kamal/apps/sec/env/accessories/db.env')"
+assert_eq "password=$DB_SECRET" "$(host_sh 1 'cat sec-db/etc/db.conf')"
+
+t "the audit log on the hosts holds no secret"
+for i in 1 2; do
+  log=$(host_sh "$i" 'cat .kamal/sec-audit.log')
+  assert_contains "$log" "Booted db accessory"
+  for s in "$DB_SECRET" "$UNUSED_SECRET" "$KC_REGISTRY_PASSWORD"; do
+    assert_not_contains "$log" "$s" "h$i audit log"
+  done
+done
+
+t "a failing secret lookup names the secret, never a value"
+printf 'KAMAL_REGISTRY_PASSWORD=%s\nUNUSED=%s\n' "$KC_REGISTRY_PASSWORD" "$UNUSED_SECRET" \
+  >.kamal/secrets
+kc_run accessory boot db -v
+assert_rc 3
+assert_contains "$ERR" "DB_PASSWORD"
+assert_not_contains "$OUT$ERR" "$UNUSED_SECRET"
+assert_not_contains "$OUT$ERR" "$KC_REGISTRY_PASSWORD"
