@@ -110,6 +110,30 @@ void kc_host_probe_release(struct kc_host_probe *p);
  * carrying the accessory's label (one under another name blocks a boot). */
 void kc_cmd_accessory_labelled(struct kc_cmd *c, const struct kc_accessory *acc);
 
+/* ---- the convergence table of `accessory boot` ----
+ *   state found                    action
+ *   missing                        boot (directories, files, env, run)
+ *   running                        nothing (drift, if any, is reported)
+ *   created / exited               docker start
+ *   paused                         docker unpause
+ *   dead                           remove it, then boot
+ *   restarting (a crash loop)      fail with its last logs
+ *   removing                       fail (try again later)
+ * A running container caught between two crashes counts as restarting. */
+enum kc_acc_action {
+    KC_ACT_NONE,
+    KC_ACT_START,
+    KC_ACT_UNPAUSE,
+    KC_ACT_BOOT,
+    KC_ACT_REPLACE,
+    KC_ACT_FAIL,
+};
+
+/* status: docker's State.Status, or NULL when there is no container. */
+enum kc_acc_action kc_accessory_action(const char *status, bool crash_looping);
+/* Whether the action changes the host (the lock is taken only for these). */
+bool kc_accessory_action_changes(enum kc_acc_action a);
+
 /* What kamal-c would put on the host, for the comparison. */
 struct kc_acc_desired {
     const char *digest;     /* run spec digest (hex) */

@@ -430,3 +430,28 @@ void kc_accessory_compare(const struct kc_config *cfg, const struct kc_accessory
     }
     compare_files(cfg, acc, p, want, diffs);
 }
+
+enum kc_acc_action kc_accessory_action(const char *status, bool crash_looping)
+{
+    static const struct {
+        const char *status;
+        enum kc_acc_action action;
+    } table[] = {
+        {"running", KC_ACT_NONE},      {"created", KC_ACT_START}, {"exited", KC_ACT_START},
+        {"paused", KC_ACT_UNPAUSE},    {"dead", KC_ACT_REPLACE},  {"restarting", KC_ACT_FAIL},
+        {"removing", KC_ACT_FAIL},
+    };
+    if (status == NULL)
+        return KC_ACT_BOOT;
+    if (crash_looping)
+        return KC_ACT_FAIL;
+    for (size_t i = 0; i < KC_ARRAY_LEN(table); i++)
+        if (strcmp(status, table[i].status) == 0)
+            return table[i].action;
+    return KC_ACT_FAIL; /* a state docker may add later: do not guess */
+}
+
+bool kc_accessory_action_changes(enum kc_acc_action a)
+{
+    return a == KC_ACT_START || a == KC_ACT_UNPAUSE || a == KC_ACT_BOOT || a == KC_ACT_REPLACE;
+}

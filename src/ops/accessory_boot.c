@@ -21,13 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum acc_action { ACT_NONE, ACT_START, ACT_UNPAUSE, ACT_BOOT, ACT_REPLACE_DEAD, ACT_FAIL };
-
 struct acc_decision {
-    enum acc_action action;
+    enum kc_acc_action action;
     bool managed;
     struct kc_strvec diffs; /* non-empty: drift */
-    char *fail;             /* ACT_FAIL: why */
+    char *fail;             /* KC_ACT_FAIL: why */
     bool fail_logs;         /* attach the container's last logs */
 };
 
@@ -49,38 +47,30 @@ static void decision_reset(struct acc_decision *d)
     memset(d, 0, sizeof *d);
 }
 
-static bool changes_host(const struct acc_decision *d)
-{
-    return d->action == ACT_START || d->action == ACT_UNPAUSE || d->action == ACT_BOOT ||
-           d->action == ACT_REPLACE_DEAD;
-}
-
 static void decide_existing(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w,
                             const struct kc_host_probe *hp, const struct kc_acc_probe *p,
                             struct acc_decision *d)
 {
-    const char *st = p->status;
-    if (strcmp(st, "dead") == 0) {
-        d->action = ACT_REPLACE_DEAD;
-        return;
-    }
     double restarts =
         cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p->inspect, "RestartCount"));
     bool looping = false;
-    if (strcmp(st, "running") == 0 && restarts > 0) {
+    if (strcmp(p->status, "running") == 0 && restarts > 0) {
         /* caught between two crashes, a crash loop looks like running */
         struct kc_err ignored = KC_ERR_INIT;
-        if (step_crash_loop_check(ctx, h, w->acc, &looping, &ignored) == 0 && looping)
-            st = "restarting";
+        if (step_crash_loop_check(ctx, h, w->acc, &looping, &ignored) != 0)
+            looping = false;
         kc_err_release(&ignored);
     }
-    if (strcmp(st, "restarting") == 0 || strcmp(st, "removing") == 0) {
-        d->action = ACT_FAIL;
-        bool crash_loop = strcmp(st, "restarting") == 0;
-        d->fail = kc_xasprintf("the container is %s%s", st, crash_loop ? " (crash loop)" : "");
+    d->action = kc_accessory_action(p->status, looping);
+    if (d->action == KC_ACT_FAIL) {
+        bool crash_loop = looping || strcmp(p->status, "restarting") == 0;
+        d->fail = kc_xasprintf("the container is %s%s", crash_loop ? "restarting" : p->status,
+                               crash_loop ? " (crash loop)" : "");
         d->fail_logs = crash_loop;
         return;
     }
+    if (d->action == KC_ACT_REPLACE)
+        return;
     char digest[65];
     struct kc_err ignored = KC_ERR_INIT;
     bool have_digest = kc_accessory_digest(ctx->cfg, w->acc, h->name, digest, &ignored) == 0;
@@ -89,12 +79,6 @@ static void decide_existing(struct kc_ctx *ctx, struct kc_host *h, const struct 
     kc_kvlist_copy(&want.files, &w->file_shas);
     kc_accessory_compare(ctx->cfg, w->acc, h->name, hp, p, &want, &d->diffs, &d->managed);
     kc_kvlist_release(&want.files);
-    if (strcmp(st, "created") == 0 || strcmp(st, "exited") == 0)
-        d->action = ACT_START;
-    else if (strcmp(st, "paused") == 0)
-        d->action = ACT_UNPAUSE;
-    else
-        d->action = ACT_NONE;
 }
 
 static void decide(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job)
@@ -106,12 +90,11 @@ static void decide(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job)
         const struct acc_want *w = &job->set->want[job->idx[k]];
         const struct kc_acc_probe *p = &job->probe.acc[k];
         decision_reset(d);
-        if (!p->exists) {
-            d->action = ACT_BOOT;
-        } else {
+        if (!p->exists)
+            d->action = kc_accessory_action(NULL, false);
+        else
             decide_existing(ctx, h, w, &job->probe, p, d);
-        }
-        job->needs_change |= changes_host(d);
+        job->needs_change |= kc_accessory_action_changes(d->action);
         job->drift |= d->diffs.n > 0;
     }
 }
@@ -172,7 +155,7 @@ static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_dec
                      const struct kc_accessory *acc, struct kc_err *err)
 {
     int rc =
-        step_simple(h, d->action == ACT_START ? kc_cmd_accessory_start : kc_cmd_accessory_unpause,
+        step_simple(h, d->action == KC_ACT_START ? kc_cmd_accessory_start : kc_cmd_accessory_unpause,
                     acc, KC_MUTATE | KC_CHECK, NULL, err);
     if (rc == 0)
         rc = step_confirm(ctx, h, acc, err);
@@ -183,7 +166,7 @@ static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_dec
     kc_audit(ctx, h, NULL, msg, &aerr);
     kc_err_release(&aerr);
     free(msg);
-    const char *did = d->action == ACT_START ? "docker start" : "docker unpause";
+    const char *did = d->action == KC_ACT_START ? "docker start" : "docker unpause";
     if (d->diffs.n) {
         char *detail = drift_detail(d, acc->name, did);
         kc_report(ctx, h->name, acc->name, "drift", detail);
@@ -223,7 +206,7 @@ static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     const struct acc_want *w = &job->set->want[job->idx[k]];
     const struct kc_acc_probe *p = &job->probe.acc[k];
     int rc = 0;
-    if (job->dec[k].action == ACT_REPLACE_DEAD)
+    if (job->dec[k].action == KC_ACT_REPLACE)
         rc = step_simple(h, kc_cmd_accessory_rm, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
     else
         rc = refuse_foreign_label(h, w->acc, err);
@@ -246,16 +229,16 @@ static int act_one(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, 
     struct acc_decision *d = &job->dec[k];
     const struct kc_accessory *acc = job->set->accs[job->idx[k]];
     switch (d->action) {
-    case ACT_NONE:
+    case KC_ACT_NONE:
         report_still(ctx, h, d, acc);
         return 0;
-    case ACT_START:
-    case ACT_UNPAUSE:
+    case KC_ACT_START:
+    case KC_ACT_UNPAUSE:
         return act_start(ctx, h, d, acc, err);
-    case ACT_BOOT:
-    case ACT_REPLACE_DEAD:
+    case KC_ACT_BOOT:
+    case KC_ACT_REPLACE:
         return act_boot(ctx, h, job, k, err);
-    case ACT_FAIL:
+    case KC_ACT_FAIL:
         kc_err_set(err, KC_EREMOTE, "%s: %s", acc->name, d->fail);
         if (d->fail_logs)
             step_attach_logs(h, acc, err);

@@ -285,6 +285,67 @@ static void test_probe_missing_container_and_docker_down(void **state)
     kc_buf_release(&text);
 }
 
+/* Found by tests/fuzz/fuzz_probe: arrays where docker sends objects made the
+ * comparison read member names that are NULL (a crash for Labels, "(null)"
+ * in the diff for PortBindings and LogConfig.Config), and a retry count no
+ * int holds was converted anyway (undefined behaviour). */
+static void test_compare_odd_inspect_json(void **state)
+{
+    (void)state;
+    const struct kc_accessory *mysql = kc_config_accessory(&cfg, "mysql");
+    const struct kc_accessory *accs[] = {mysql};
+    struct kc_buf text = KC_BUF_INIT;
+    kc_buf_adds(&text, "/root\n" MARK MARK MARK);
+    kc_buf_addf(&text,
+                "[{\"Name\":\"/app-mysql\",\"State\":{\"Status\":\"running\"},"
+                "\"Config\":{\"Image\":\"mysql:8.0\",\"Labels\":[\"service=app-mysql\"]},"
+                "\"HostConfig\":{\"PortBindings\":[[{\"HostPort\":\"1\"}]],"
+                "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":1e300},"
+                "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":[\"max-size=10m\"]}}},%s]\n" MARK,
+                image_json);
+    struct kc_host_probe hp;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_accessory_probe_parse(kc_buf_str(&text), "", &cfg, accs, 1, &hp, &err),
+                     0);
+    assert_true(hp.acc[0].exists);
+    struct kc_acc_desired want = {NULL, NULL, KC_KVLIST_INIT};
+    struct kc_strvec diffs = KC_STRVEC_INIT;
+    bool managed = true;
+    kc_accessory_compare(&cfg, mysql, "1.1.1.5", &hp, &hp.acc[0], &want, &diffs, &managed);
+    assert_false(managed);
+    char *all = kc_strvec_join(&diffs, "|");
+    assert_null(strstr(all, "(null)"));
+    /* what could not be read counts as absent */
+    assert_non_null(strstr(all, "ports: add |3306|3306/tcp"));
+    assert_non_null(strstr(all, "restart: on-failure -> unless-stopped"));
+    assert_non_null(strstr(all, "labels: add service=app-mysql"));
+    assert_non_null(strstr(all, "log options: add max-size=10m"));
+    free(all);
+    kc_strvec_release(&diffs);
+    kc_host_probe_release(&hp);
+    kc_buf_release(&text);
+}
+
+/* Every row of boot's convergence table. */
+static void test_convergence_table(void **state)
+{
+    (void)state;
+    assert_int_equal(kc_accessory_action(NULL, false), KC_ACT_BOOT);
+    assert_int_equal(kc_accessory_action("running", false), KC_ACT_NONE);
+    assert_int_equal(kc_accessory_action("running", true), KC_ACT_FAIL);
+    assert_int_equal(kc_accessory_action("created", false), KC_ACT_START);
+    assert_int_equal(kc_accessory_action("exited", false), KC_ACT_START);
+    assert_int_equal(kc_accessory_action("paused", false), KC_ACT_UNPAUSE);
+    assert_int_equal(kc_accessory_action("dead", false), KC_ACT_REPLACE);
+    assert_int_equal(kc_accessory_action("restarting", false), KC_ACT_FAIL);
+    assert_int_equal(kc_accessory_action("removing", false), KC_ACT_FAIL);
+    assert_int_equal(kc_accessory_action("something-new", false), KC_ACT_FAIL);
+    assert_false(kc_accessory_action_changes(KC_ACT_NONE));
+    assert_false(kc_accessory_action_changes(KC_ACT_FAIL));
+    assert_true(kc_accessory_action_changes(KC_ACT_REPLACE));
+    assert_true(kc_accessory_action_changes(KC_ACT_START));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,8 +357,10 @@ int main(void)
         cmocka_unit_test(test_logs_line),
         cmocka_unit_test(test_lock_and_audit),
         cmocka_unit_test(test_registry_login_uses_stdin),
+        cmocka_unit_test(test_convergence_table),
         cmocka_unit_test(test_probe_parse_and_compare),
         cmocka_unit_test(test_probe_missing_container_and_docker_down),
+        cmocka_unit_test(test_compare_odd_inspect_json),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
