@@ -38,6 +38,12 @@
 #include <unistd.h>
 
 #define KC_DOTENV_OUTPUT_MAX (1024 * 1024)
+/* What $VAR substitutions may produce in one file, in all. Each line can
+ * repeat a variable (A=$A$A): unbounded, a few hundred bytes of text grew
+ * exponentially into gigabytes (found by tests/fuzz/fuzz_dotenv, as a
+ * timeout). The cap of a command's output; no real file comes near it (a
+ * process cannot even receive an env value over 128 KiB). */
+#define KC_DOTENV_EXPAND_MAX (1024 * 1024)
 
 struct dotenv {
     const char *s; /* the text with \r\n and \r turned into \n */
@@ -48,6 +54,7 @@ struct dotenv {
     struct kc_kvlist *vars;
     const struct kc_dotenv_opts *opts;
     struct kc_err *err;
+    size_t expanded; /* bytes $VAR substitutions produced so far */
 };
 
 static bool is_key_char(char c)
@@ -139,7 +146,7 @@ static void unescape(struct kc_buf *v, bool keep_nr)
 }
 
 /* Step 5, dotenv's (\\)?\$(?!\()\{?([A-Z0-9_]+)?\}? applied left to right. */
-static void substitute_vars(const struct dotenv *d, struct kc_buf *v)
+static int substitute_vars(struct dotenv *d, const char *key, int line, struct kc_buf *v)
 {
     struct kc_buf o = KC_BUF_INIT;
     kc_buf_add(&o, "", 0);
@@ -164,10 +171,19 @@ static void substitute_vars(const struct dotenv *d, struct kc_buf *v)
         if (esc) {
             kc_buf_add(&o, s + dollar, j - dollar); /* drop the backslash */
         } else if (name_end > name) {
-            char *key = kc_xstrndup(s + name, name_end - name);
-            const char *val = lookup(d, key);
-            kc_buf_adds(&o, val ? val : "");
-            free(key);
+            char *var = kc_xstrndup(s + name, name_end - name);
+            const char *val = lookup(d, var);
+            size_t vl = val ? strlen(val) : 0;
+            free(var);
+            if (vl > KC_DOTENV_EXPAND_MAX - d->expanded) {
+                kc_buf_release(&o);
+                return fail(d, line,
+                            "variables in the value of %s expand to more than %d bytes (does "
+                            "a variable repeat itself?)",
+                            key, KC_DOTENV_EXPAND_MAX);
+            }
+            d->expanded += vl;
+            kc_buf_add(&o, val ? val : "", vl);
         } else {
             kc_buf_add(&o, s + i, j - i); /* a lone $ stays */
         }
@@ -175,19 +191,28 @@ static void substitute_vars(const struct dotenv *d, struct kc_buf *v)
     }
     kc_buf_release(v);
     *v = o;
+    return 0;
 }
 
-/* Returns the index of the ')' closing the '(' at open, or 0 when none. */
-static size_t balanced(const char *s, size_t n, size_t open)
+/* The ')' closing each '(' of s, by the order the '(' come in (0: none),
+ * in one pass. Scanning ahead from each "$(" instead made a long value with
+ * many unclosed ones quadratic (found by tests/fuzz/fuzz_dotenv, as a
+ * timeout). The result is what counting depth from that '(' would give. */
+static size_t *paren_matches(const char *s, size_t n)
 {
-    int depth = 0;
-    for (size_t i = open; i < n; i++) {
+    size_t opens = 0, depth = 0, rank = 0;
+    for (size_t i = 0; i < n; i++)
+        opens += s[i] == '(';
+    size_t *match = kc_xcalloc(opens ? opens : 1, sizeof *match);
+    size_t *stack = kc_xcalloc(opens ? opens : 1, sizeof *stack); /* ranks of open '(' */
+    for (size_t i = 0; i < n; i++) {
         if (s[i] == '(')
-            depth++;
-        else if (s[i] == ')' && --depth == 0)
-            return i;
+            stack[depth++] = rank++;
+        else if (s[i] == ')' && depth)
+            match[stack[--depth]] = i;
     }
-    return 0;
+    free(stack);
+    return match;
 }
 
 /* Kamal's /\A\s*kamal\s*secrets\s+/. */
@@ -239,6 +264,8 @@ static int substitute_commands(struct dotenv *d, const char *key, int line, stru
     kc_buf_add(&o, "", 0);
     const char *s = kc_buf_str(v);
     size_t n = v->len;
+    size_t *match = paren_matches(s, n);
+    size_t counted = 0, rank = 0; /* rank: '(' seen in s[0, counted) */
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0;) {
         bool esc = s[i] == '\\' && i + 2 < n && s[i + 1] == '$' && s[i + 2] == '(';
@@ -247,7 +274,9 @@ static int substitute_commands(struct dotenv *d, const char *key, int line, stru
             kc_buf_addc(&o, s[i++]);
             continue;
         }
-        size_t close = balanced(s, n, dollar + 1);
+        while (counted <= dollar + 1) /* the '(' positions asked for only grow */
+            rank += s[counted++] == '(';
+        size_t close = match[rank - 1];
         if (close == dollar + 2) { /* "$()" is no substitution (dotenv needs a character) */
             kc_buf_add(&o, s + i, close + 1 - i);
             i = close + 1;
@@ -269,6 +298,7 @@ static int substitute_commands(struct dotenv *d, const char *key, int line, stru
         }
         i = close + 1;
     }
+    free(match);
     if (rc == 0) {
         kc_buf_release(v);
         *v = o;
@@ -303,8 +333,8 @@ static int parse_value(struct dotenv *d, const char *key, int line, const char *
         expand_newlines(d, v);
     }
     unescape(v, quote == '"' && !legacy);
-    substitute_vars(d, v);
-    return substitute_commands(d, key, line, v);
+    int rc = substitute_vars(d, key, line, v);
+    return rc ? rc : substitute_commands(d, key, line, v);
 }
 
 /* ---- entries ---- */
@@ -432,7 +462,7 @@ int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kv
     static const struct kc_dotenv_opts defaults = {NULL, NULL, true};
     struct kc_buf norm = KC_BUF_INIT;
     normalise_newlines(text, len, &norm);
-    struct dotenv d = {norm.data, norm.len, 0, 1, file, vars, opts ? opts : &defaults, err};
+    struct dotenv d = {norm.data, norm.len, 0, 1, file, vars, opts ? opts : &defaults, err, 0};
     int rc = 0;
     while (rc == 0 && d.pos < d.len) {
         size_t i = d.pos;

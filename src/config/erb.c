@@ -87,10 +87,17 @@ struct value {
     struct kc_buf s;
 };
 
+/* Parentheses and ENV.fetch defaults nest by recursion: a bound keeps a
+ * hostile deploy.yml (1 MiB of "(") from overflowing the stack (found by
+ * tests/fuzz/fuzz_erb). Real files nest two or three levels. */
+#define KC_ERB_MAX_NESTING 64
+
 struct expr {
     const char *p, *end;
     bool bad;      /* not in the supported grammar */
     char *missing; /* ENV.fetch of an unset variable without default */
+    int depth;     /* parse_expr calls in progress */
+    bool too_deep; /* gave up past KC_ERB_MAX_NESTING (bad is set too) */
 };
 
 static void skip_ws(struct expr *e)
@@ -237,6 +244,11 @@ static void parse_term(struct expr *e, bool eval, struct value *v)
 
 static void parse_expr(struct expr *e, bool eval, struct value *v)
 {
+    if (e->depth >= KC_ERB_MAX_NESTING) {
+        e->bad = e->too_deep = true;
+        return;
+    }
+    e->depth++;
     parse_term(e, eval, v);
     while (!e->bad && accept(e, "||")) {
         /* evaluate the right side only while everything so far is nil */
@@ -250,6 +262,7 @@ static void parse_expr(struct expr *e, bool eval, struct value *v)
             kc_buf_release(&rhs.s);
         }
     }
+    e->depth--;
 }
 
 static int unsupported(struct render *r, const char *code, size_t n, int line, int col)
@@ -266,14 +279,18 @@ static int unsupported(struct render *r, const char *code, size_t n, int line, i
 /* Evaluates an output tag's code into r->out. */
 static int eval_output(struct render *r, const char *code, size_t n, int line, int col)
 {
-    struct expr e = {code, code + n, false, NULL};
+    struct expr e = {code, code + n, false, NULL, 0, false};
     struct value v = {true, KC_BUF_INIT};
     parse_expr(&e, true, &v);
     skip_ws(&e);
     if (e.p != e.end)
         e.bad = true;
     int rc = 0;
-    if (e.bad)
+    if (e.too_deep)
+        rc = kc_err_at(r->err, KC_ECONFIG, r->file, line, col,
+                       "unsupported ERB: expression nested deeper than %d levels",
+                       KC_ERB_MAX_NESTING);
+    else if (e.bad)
         rc = unsupported(r, code, n, line, col);
     else if (e.missing) {
         rc = kc_err_at(r->err, KC_ECONFIG, r->file, line, col, "key not found: \"%s\"", e.missing);

@@ -421,11 +421,56 @@ static bool plain_safe(const char *s, size_t len)
     return true;
 }
 
+/* The well-formed UTF-8 sequence at s (n bytes available): its length and
+ * code point, or 0 when the bytes are not one. */
+static size_t utf8_char(const unsigned char *s, size_t n, unsigned long *cp)
+{
+    size_t k = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+    if (k == 0 || s[0] > 0xf4 || k > n)
+        return 0;
+    unsigned long v = s[0] & (0x7f >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (s[i] & 0x3f);
+    }
+    static const unsigned long min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[k] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return k;
+}
+
+/* Code points a YAML reader takes as they are inside double quotes: not the
+ * C1 controls (libyaml rejects them), not the line breaks NEL, LS and PS
+ * (a reader folds them), not a BOM or a non-character. */
+static bool yaml_printable(unsigned long cp)
+{
+    return cp >= 0xa0 && cp != 0x2028 && cp != 0x2029 && cp != 0xfeff && cp != 0xfffe &&
+           cp != 0xffff;
+}
+
 static void emit_quoted(const char *s, size_t len, struct kc_buf *out)
 {
     kc_buf_addc(out, '"');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* Non-ASCII: printable characters as they are; others escaped,
+             * or the emitted text would not load again or would load as
+             * other text (found by tests/fuzz/fuzz_yaml). A byte that is not
+             * UTF-8 at all (no YAML text holds one) becomes \xNN. */
+            unsigned long cp;
+            size_t k = utf8_char((const unsigned char *)s + i, len - i, &cp);
+            if (k == 0)
+                kc_buf_addf(out, "\\x%02x", c);
+            else if (yaml_printable(cp))
+                kc_buf_add(out, s + i, k);
+            else
+                kc_buf_addf(out, "\\u%04lx", cp); /* all such are in the BMP */
+            i += k ? k - 1 : 0;
+            continue;
+        }
         switch (c) {
         case '"':
             kc_buf_adds(out, "\\\"");

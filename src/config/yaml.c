@@ -134,13 +134,20 @@ static int next_event(struct loader *ld, yaml_event_t *ev)
 
 /* ---- anchors, budget, graveyard ---- */
 
-static size_t count_nodes(const struct kc_node *n)
+/* Counts the nodes of n and finds its height (1 for a leaf). */
+static size_t count_nodes_height(const struct kc_node *n, int *height)
 {
     size_t c = 1;
-    for (size_t i = 0; i < n->n; i++)
-        c += count_nodes(n->items[i]);
-    for (size_t i = 0; i < n->npairs; i++)
-        c += count_nodes(n->pairs[i].value);
+    int h = 0, sub;
+    for (size_t i = 0; i < n->n; i++) {
+        c += count_nodes_height(n->items[i], &sub);
+        h = sub > h ? sub : h;
+    }
+    for (size_t i = 0; i < n->npairs; i++) {
+        c += count_nodes_height(n->pairs[i].value, &sub);
+        h = sub > h ? sub : h;
+    }
+    *height = h + 1;
     return c;
 }
 
@@ -150,6 +157,22 @@ static int spend(struct loader *ld, size_t n, struct kc_mark m)
         return fail_at(ld, m, "too many nodes after alias expansion (limit %d)", KC_YAML_MAX_NODES);
     ld->nodes += n;
     return 0;
+}
+
+/* Charges the copy of n (an alias, a merged value) placed at depth against
+ * the budget, and against the nesting limit: a copy of a deep anchor placed
+ * deep would otherwise nest past KC_YAML_MAX_DEPTH, and chained aliases
+ * could build a tree thousands of levels deep from a few kilobytes, deeper
+ * than the recursive clone, free, validation and emitter want, and deeper
+ * than the emitted YAML could load again (found by tests/fuzz/fuzz_yaml). */
+static int spend_copy(struct loader *ld, const struct kc_node *n, int depth, struct kc_mark m)
+{
+    int height;
+    size_t count = count_nodes_height(n, &height);
+    if (depth + height - 1 > KC_YAML_MAX_DEPTH)
+        return fail_at(ld, m, "nesting deeper than %d levels (through an alias or merge key)",
+                       KC_YAML_MAX_DEPTH);
+    return spend(ld, count, m);
 }
 
 static struct anchor *anchor_add(struct loader *ld, const yaml_char_t *name, struct kc_node *node,
@@ -391,8 +414,8 @@ static int check_duplicates(struct loader *ld, const struct kc_node *map)
 }
 
 /* Appends the pairs of each source whose key is not yet in map. */
-static int apply_merges(struct loader *ld, struct kc_node *map, const struct merge_src *ms,
-                        struct kc_mark at)
+static int apply_merges(struct loader *ld, struct kc_node *map, int depth,
+                        const struct merge_src *ms, struct kc_mark at)
 {
     size_t total = map->npairs;
     for (size_t i = 0; i < ms->n; i++)
@@ -408,7 +431,7 @@ static int apply_merges(struct loader *ld, struct kc_node *map, const struct mer
             const struct kc_pair *p = &src->pairs[j];
             if (!strset_add(&set, p->key, 0, NULL))
                 continue;
-            if ((rc = spend(ld, count_nodes(p->value), at)))
+            if ((rc = spend_copy(ld, p->value, depth + 1, at)))
                 break;
             /* the set borrows p->key: sources outlive it */
             kc_node_map_push(map, p->key, p->key_mark, kc_node_clone(p->value));
@@ -463,7 +486,7 @@ static int parse_map(struct loader *ld, yaml_event_t *start, int depth, struct k
     if (rc == 0)
         rc = check_duplicates(ld, map);
     if (rc == 0 && ms.n)
-        rc = apply_merges(ld, map, &ms, mm);
+        rc = apply_merges(ld, map, depth, &ms, mm);
     free(ms.v);
     if (rc) {
         kc_node_free(map);
@@ -489,7 +512,7 @@ static int parse_node(struct loader *ld, yaml_event_t *ev, int depth, struct kc_
         rc = alias_target(ld, ev, &t);
         yaml_event_delete(ev);
         if (rc == 0)
-            rc = spend(ld, count_nodes(t), m);
+            rc = spend_copy(ld, t, depth, m);
         if (rc == 0)
             *out = kc_node_clone(t);
         return rc;

@@ -317,6 +317,32 @@ static void test_bad_lines(void **state)
     done(&p);
 }
 
+/* Found by tests/fuzz/fuzz_dotenv (a timeout): a variable repeated on each
+ * line doubled the value each time, and every unclosed "$(" was scanned to
+ * the end of the value, which made long values quadratic. */
+static void test_expansion_is_bounded(void **state)
+{
+    (void)state;
+    struct kc_buf text = KC_BUF_INIT;
+    kc_buf_adds(&text, "A=x\n");
+    for (int i = 0; i < 40; i++)
+        kc_buf_adds(&text, "A=$A$A\n");
+    /* 2 + 4 + ... bytes so far: the line that crosses 1 MiB is the 20th A=$A$A */
+    expect_error(text.data, 21, "variables in the value of A expand to more than 1048576 bytes");
+    kc_buf_reset(&text);
+    kc_buf_adds(&text, "A=");
+    for (int i = 0; i < 200000; i++)
+        kc_buf_adds(&text, "\\$(");
+    kc_buf_adds(&text, "\nB=$(echo (x)) \\$( $(echo y)\n");
+    struct parsed p;
+    parse(&p, text.data);
+    assert_int_equal(p.rc, 0);
+    assert_int_equal(strlen(get(&p, "A")), 3 * 200000);
+    assert_string_equal(get(&p, "B"), "(x) \\$( y");
+    done(&p);
+    kc_buf_release(&text);
+}
+
 static void test_shell_runner(void **state)
 {
     (void)state;
@@ -354,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_unquoted_escapes), cmocka_unit_test(test_interpolation),
         cmocka_unit_test(test_commands),         cmocka_unit_test(test_command_errors),
         cmocka_unit_test(test_bad_lines),        cmocka_unit_test(test_shell_runner),
+        cmocka_unit_test(test_expansion_is_bounded),
     };
     return cmocka_run_group_tests(tests, setup_env, NULL);
 }

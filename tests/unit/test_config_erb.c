@@ -209,6 +209,31 @@ static void test_unsupported(void **state)
                  "unsupported ERB: unterminated tag <%= ENV['A']");
 }
 
+/* Found by tests/fuzz/fuzz_erb: nesting was unbounded recursion, and a
+ * deploy.yml of 1 MiB of "(" overflowed the stack. */
+static void test_nesting_is_bounded(void **state)
+{
+    (void)state;
+    expect_output("<%= ((((('deep'))))) %>", "deep");
+    size_t n = 300000;
+    struct kc_buf text = KC_BUF_INIT;
+    kc_buf_adds(&text, "a: <%= ");
+    for (size_t i = 0; i < n; i++)
+        kc_buf_addc(&text, '(');
+    kc_buf_adds(&text, "'x'");
+    for (size_t i = 0; i < n; i++)
+        kc_buf_addc(&text, ')');
+    kc_buf_adds(&text, " %>\n");
+    expect_error(text.data, 1, 4, "unsupported ERB: expression nested deeper than 64 levels");
+    kc_buf_reset(&text);
+    kc_buf_adds(&text, "<%= ");
+    for (size_t i = 0; i < 100000; i++)
+        kc_buf_adds(&text, "ENV.fetch('KC_T_UNSET', ");
+    kc_buf_adds(&text, "'d' %>");
+    expect_error(text.data, 1, 1, "unsupported ERB: expression nested deeper than 64 levels");
+    kc_buf_release(&text);
+}
+
 static void test_intvec(void **state)
 {
     (void)state;
@@ -238,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_line_map),
         cmocka_unit_test(test_fetch_missing),
         cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_nesting_is_bounded),
         cmocka_unit_test(test_intvec),
     };
     return cmocka_run_group_tests(tests, setup_env, NULL);

@@ -349,6 +349,54 @@ static void test_billion_laughs_and_depth(void **state)
     kc_buf_release(&b);
 }
 
+/* Found by tests/fuzz/fuzz_yaml: aliases and merge keys copied a deep
+ * anchor under a deep node, so a few kilobytes of chained aliases built a
+ * tree thousands of levels deep (past the nesting limit of the text). */
+static void test_alias_depth_is_bounded(void **state)
+{
+    (void)state;
+    struct kc_buf b = KC_BUF_INIT;
+    struct loaded l;
+    /* a0 is 300 levels deep; a1 puts a copy of it 300 levels down */
+    for (int k = 0; k < 2; k++) {
+        kc_buf_addf(&b, "a%d: &a%d ", k, k);
+        for (int i = 0; i < 300; i++)
+            kc_buf_addc(&b, '[');
+        kc_buf_adds(&b, k ? "*a0" : "x");
+        for (int i = 0; i < 300; i++)
+            kc_buf_addc(&b, ']');
+        kc_buf_addc(&b, '\n');
+    }
+    load(&l, b.data);
+    assert_int_equal(l.rc, KC_ECONFIG);
+    assert_non_null(strstr(l.err.msg, "nesting deeper than 512 levels (through an alias"));
+    assert_int_equal(l.err.line, 2);
+    done(&l);
+    /* the same through a merge key */
+    kc_buf_reset(&b);
+    kc_buf_adds(&b, "base: &b\n  k: ");
+    for (int i = 0; i < 300; i++)
+        kc_buf_addc(&b, '[');
+    for (int i = 0; i < 300; i++)
+        kc_buf_addc(&b, ']');
+    kc_buf_adds(&b, "\nx: ");
+    for (int i = 0; i < 300; i++)
+        kc_buf_adds(&b, "[");
+    kc_buf_adds(&b, "{<<: *b}");
+    for (int i = 0; i < 300; i++)
+        kc_buf_adds(&b, "]");
+    kc_buf_addc(&b, '\n');
+    load(&l, b.data);
+    assert_int_equal(l.rc, KC_ECONFIG);
+    assert_non_null(strstr(l.err.msg, "nesting deeper than 512 levels (through an alias"));
+    done(&l);
+    /* shallow copies at any depth below the limit still load */
+    load(&l, "a: &a {k: [1, {x: y}]}\nb: [[[[*a]]]]\nc: {<<: *a, z: 1}\n");
+    assert_int_equal(l.rc, 0);
+    done(&l);
+    kc_buf_release(&b);
+}
+
 static void test_clone_and_construct(void **state)
 {
     (void)state;
@@ -525,6 +573,27 @@ static void test_to_yaml_exact(void **state)
     done(&l);
 }
 
+/* Found by tests/fuzz/fuzz_yaml: C1 controls were emitted raw (libyaml
+ * refuses to read them back) and NEL/LS/PS raw (a reader folds them). */
+static void test_to_yaml_escapes_unprintable(void **state)
+{
+    (void)state;
+    struct loaded l1, l2;
+    load(&l1, "a: \"\\u0080 \\u0085 \\u2028 \\u2029 \\uFEFF caf\\u00e9 \\U0001F600\"\n");
+    assert_int_equal(l1.rc, 0);
+    struct kc_buf out = KC_BUF_INIT;
+    kc_node_to_yaml(l1.tree.root, &out);
+    assert_string_equal(out.data, "a: \"\\u0080 \\u0085 \\u2028 \\u2029 \\ufeff caf\xc3\xa9 "
+                                  "\xf0\x9f\x98\x80\"\n");
+    load(&l2, out.data);
+    if (l2.rc)
+        fail_msg("re-parse failed: %s\n%s", l2.err.msg, out.data);
+    assert_string_equal(text_at(l1.tree.root, "a"), text_at(l2.tree.root, "a"));
+    done(&l1);
+    done(&l2);
+    kc_buf_release(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,11 +609,13 @@ int main(void)
         cmocka_unit_test(test_empty_and_multi_documents),
         cmocka_unit_test(test_line_map),
         cmocka_unit_test(test_billion_laughs_and_depth),
+        cmocka_unit_test(test_alias_depth_is_bounded),
         cmocka_unit_test(test_clone_and_construct),
         cmocka_unit_test(test_deep_merge),
         cmocka_unit_test(test_tree_merge_keeps_marks),
         cmocka_unit_test(test_to_yaml_round_trip),
         cmocka_unit_test(test_to_yaml_exact),
+        cmocka_unit_test(test_to_yaml_escapes_unprintable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
