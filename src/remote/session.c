@@ -203,8 +203,8 @@ static bool auth_sequence(struct auth_state *a, const struct kc_ssh_opts *o)
 {
     const char *ids = "ssh config IdentityFile / ~/.ssh/id_*";
     bool explicit_keys = (o->keys && o->keys->n) || (o->key_data && o->key_data->n);
-    if (auth_step(a, ssh_userauth_none(a->ssh, NULL), NULL))
-        return true;
+    /* no ssh_userauth_none probe: a round trip for nothing (any failed
+     * attempt fills the method list the error message shows) */
     if (!o->keys_only && !explicit_keys) {
         kc_strvec_push(&a->tried, agent_label());
         return auth_step(a, ssh_userauth_publickey_auto(a->ssh, NULL, NULL), ids);

@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# bench/run.sh - kamal-c's speed, measured against the floor, OpenSSH and the targets.
+#
+#   bash bench/run.sh                     everything, on test bed 2 (10.213.2.0/24)
+#   HOSTS="1 3" RUNS=20 bash bench/run.sh fewer hosts / runs
+#   ONLY="a c" bash bench/run.sh          some sections: a version, b config load, c server
+#                                         exec, d no-op accessory boot, s session latency
+#   KAMAL_C=/path/to/kamal-c bash bench/run.sh   measure another binary (a patched build)
+#
+# Settings (environment):
+#   KC_BED      the test bed (default 2). Beds 0 and 1 belong to other people's test runs:
+#               refused unless KC_BENCH_ALLOW_BED=1.
+#   HOSTS       host counts for c and d (default "1 3 10"); the bed is brought up with the largest
+#   RUNS        timed runs per command (default 30); WARMUP runs before them (default 3)
+#   FAST_RUNS   timed runs for the local-only a and b (default 200, after 10 warm-up)
+#   BUILD       build directory (default <repo>/build-bench), RelWithDebInfo
+#   KAMAL_C     the binary to measure (default $BUILD/kamal-c, built here)
+#   KC_BENCH_DOWN=1   take the bed down at the end
+#
+# Needs root (the bed), hyperfine, python3. Builds kamal-c, bench/floor and
+# bench/session_latency, brings the bed up (idempotent) and seeds its images, then
+# measures with hyperfine: medians are the headline numbers (the machine has 2 cores and
+# other work on it), with mean ± sd and min beside them. Writes bench/RESULTS.md (overwritten)
+# and prints the same tables.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH_DIR")
+export KC_BED=${KC_BED:-2}
+if [[ $KC_BED == 0 || $KC_BED == 1 ]] && [[ ${KC_BENCH_ALLOW_BED:-} != 1 ]]; then
+  echo "run.sh: KC_BED=$KC_BED is another team's bed; use your own (default 2)," \
+    "or set KC_BENCH_ALLOW_BED=1 if it really is free" >&2
+  exit 2
+fi
+HOSTS=${HOSTS:-"1 3 10"}
+RUNS=${RUNS:-30}
+WARMUP=${WARMUP:-3}
+FAST_RUNS=${FAST_RUNS:-200}
+ONLY=${ONLY:-"a b c d s"}
+BUILD=${BUILD:-$REPO/build-bench}
+HOSTS_SH=$REPO/tests/e2e/hosts.sh
+RESULTS=$BENCH_DIR/RESULTS.md
+
+log() { printf '%s run.sh: %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+
+[[ $(id -u) == 0 ]] || die "needs root (the test bed uses network namespaces)"
+command -v hyperfine >/dev/null || die "hyperfine is not installed"
+command -v python3 >/dev/null || die "python3 is not installed"
+max_hosts=0
+for n in $HOSTS; do
+  [[ $n =~ ^[1-9][0-9]?$ ]] || die "HOSTS: '$n' is not a host count (1..99)"
+  ((n > max_hosts)) && max_hosts=$n
+done
+
+# ---- build ----------------------------------------------------------------------------------
+log "building in $BUILD"
+cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+make -C "$BUILD" -j2 --no-print-directory kamal-c floor session_latency >/dev/null
+if [[ -n ${KAMAL_C:-} ]]; then
+  source_note="given by KAMAL_C"
+else
+  KAMAL_C=$BUILD/kamal-c
+  dirty=$(git -C "$REPO" status --porcelain -- src include CMakeLists.txt 2>/dev/null |
+    awk '{print $2}' | tr '\n' ' ')
+  source_note="built from commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  [[ -z $dirty ]] || source_note+=" with uncommitted changes in: ${dirty% }"
+fi
+FLOOR=$BUILD/floor
+SESSION_LATENCY=$BUILD/session_latency
+[[ -x $KAMAL_C ]] || die "no binary at $KAMAL_C"
+
+# ---- the bed --------------------------------------------------------------------------------
+log "bed $KC_BED: up $max_hosts"
+"$HOSTS_SH" up "$max_hosts" >/dev/null 2>&1 || die "hosts.sh up $max_hosts failed (KC_BED=$KC_BED)"
+"$REPO/tests/e2e/seed-images.sh" >/dev/null 2>&1 || die "seed-images.sh failed"
+want_bed=$KC_BED
+eval "$("$HOSTS_SH" env)"
+[[ $KC_BED == "$want_bed" && -n ${KC_NET:-} ]] || die "hosts.sh env is not bed $want_bed"
+host_ip() { echo "$KC_NET.$((10 + $1))"; }
+hosts_list() { # N -> "ip1 ip2 ..."
+  local i out=()
+  for ((i = 1; i <= $1; i++)); do out+=("$(host_ip "$i")"); done
+  echo "${out[*]}"
+}
+
+WORK=$(mktemp -d /tmp/kc-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# The local docker CLI (never used by the measured verbs) and git stay off ~/.
+export DOCKER_CONFIG=$KC_DOCKER_CONFIG
+
+# ---- projects -------------------------------------------------------------------------------
+# project N: servers h1..hN, two accessories on every host (one with a secret env), the
+# registry password in .kamal/secrets, the bed's ssh config (key + known_hosts).
+make_project() {
+  local n=$1 d=$WORK/p$1 h
+  mkdir -p "$d/config" "$d/.kamal"
+  printf 'KAMAL_REGISTRY_PASSWORD=%s\nDB_PASSWORD=bench-secret\n' "$KC_REGISTRY_PASSWORD" \
+    >"$d/.kamal/secrets"
+  {
+    echo "service: bench"
+    echo "image: kc/web"
+    echo "servers:"
+    echo "  web:"
+    for h in $(hosts_list "$n"); do echo "    - $h"; done
+    cat <<EOF
+registry:
+  server: $KC_REGISTRY
+  username: $KC_REGISTRY_USER
+  password:
+    - KAMAL_REGISTRY_PASSWORD
+builder:
+  arch: amd64
+ssh:
+  config: $KC_SSH_CONFIG
+accessories:
+  db:
+    image: $KC_REGISTRY/kc/web:1
+    roles: [web]
+    env:
+      clear:
+        GREETING: hello
+      secret:
+        - DB_PASSWORD
+  cache:
+    image: $KC_REGISTRY/kc/web:2
+    roles: [web]
+EOF
+  } >"$d/config/deploy.yml"
+  echo "$d"
+}
+
+# the big config for b: 200 hosts in 2 roles, 20 accessories with env, volumes, ports, labels
+make_big_config() {
+  local d=$WORK/big i a
+  mkdir -p "$d/config" "$d/.kamal"
+  printf 'KAMAL_REGISTRY_PASSWORD=x\nDB_PASSWORD=y\nAPI_KEY=z\n' >"$d/.kamal/secrets"
+  {
+    cat <<EOF
+service: big
+image: acme/big
+servers:
+  web:
+    hosts:
+EOF
+    for ((i = 0; i < 150; i++)); do echo "      - 10.220.$((i / 200)).$((i % 200 + 10))"; done
+    cat <<EOF
+    labels:
+      team: web
+  workers:
+    hosts:
+EOF
+    for ((i = 150; i < 200; i++)); do echo "      - 10.220.$((i / 200)).$((i % 200 + 10))"; done
+    cat <<EOF
+    cmd: bin/jobs
+registry:
+  server: registry.example.com
+  username: acme
+  password:
+    - KAMAL_REGISTRY_PASSWORD
+builder:
+  arch: amd64
+env:
+  clear:
+    RAILS_ENV: production
+  secret:
+    - DB_PASSWORD
+ssh:
+  user: deploy
+accessories:
+EOF
+    for ((a = 1; a <= 20; a++)); do
+      cat <<EOF
+  acc$a:
+    image: registry.example.com/acme/acc$a:1.$a
+    host: 10.220.0.$((a + 9))
+    port: "127.0.0.1:$((7000 + a)):$((6000 + a))"
+    cmd: serve --port $((6000 + a))
+    labels:
+      purpose: bench
+    env:
+      clear:
+        ACC_NAME: acc$a
+        ACC_PORT: "$((6000 + a))"
+      secret:
+        - API_KEY
+    volumes:
+      - /var/lib/acc$a:/data
+    options:
+      memory: 256m
+EOF
+    done
+  } >"$d/config/deploy.yml"
+  echo "$d"
+}
+
+# ---- measuring ------------------------------------------------------------------------------
+# hf NAME DIR [hyperfine args...] COMMANDS...: runs hyperfine in DIR, JSON to $WORK/NAME.json
+hf() {
+  local name=$1 dir=$2
+  shift 2
+  (cd "$dir" && hyperfine --style none -w "${HF_WARMUP:-$WARMUP}" -r "${HF_RUNS:-$RUNS}" \
+    --export-json "$WORK/$name.json" "$@" >"$WORK/$name.log" 2>&1) ||
+    { cat "$WORK/$name.log" >&2; die "hyperfine $name failed"; }
+}
+# hstat NAME INDEX FIELD: median|mean|stddev|min|max in ms
+hstat() {
+  python3 - "$WORK/$1.json" "$2" "$3" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]
+print("%.1f" % (r[sys.argv[3]] * 1000))
+EOF
+}
+cell() { # "**median** (mean ± sd)"
+  printf '**%s** (%s ± %s)' "$(hstat "$1" "$2" median)" "$(hstat "$1" "$2" mean)" \
+    "$(hstat "$1" "$2" stddev)"
+}
+plural() { if (($1 > 1)); then echo s; fi; }
+ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
+verdict() { python3 -c "print('met' if $1 else 'MISSED')"; }
+ssh_par() { # N CMD -> a shell loop running CMD on N hosts in parallel with OpenSSH
+  local h s=""
+  for h in $(hosts_list "$1"); do s+="ssh -F $KC_SSH_CONFIG $h $2 & "; done
+  echo "${s}wait"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+declare -a T_MAIN=()
+
+if want a || want b; then
+  big=$(make_big_config)
+  (cd "$big" && "$KAMAL_C" config >/dev/null) || die "the 200-host config does not load"
+fi
+if want a; then
+  log "a) kamal-c version"
+  HF_RUNS=$FAST_RUNS HF_WARMUP=10 hf version "$big" -N "$KAMAL_C version"
+  v_med=$(hstat version 0 median)
+  T_MAIN+=("| a | \`kamal-c version\` | $(cell version 0) | | | | < 5 ms | $(verdict "$v_med < 5") |")
+fi
+if want b; then
+  log "b) config load + validate: 200 hosts, 20 accessories"
+  HF_RUNS=$FAST_RUNS HF_WARMUP=10 hf config "$big" -N "$KAMAL_C config -c config/deploy.yml" \
+    "$KAMAL_C version"
+  c_med=$(hstat config 0 median)
+  T_MAIN+=("| b | \`kamal-c config -c FILE\`: 200 hosts, 20 accessories ($(wc -c <"$big/config/deploy.yml") bytes) | $(cell config 0) | | | | < 20 ms | $(verdict "$c_med < 20") |")
+  T_MAIN+=("| b | \`kamal-c version\` in the same run (process start) | $(cell config 1) | | | | | config load = $(python3 -c "print('%.1f' % ($c_med - $(hstat config 1 median)))") ms |")
+fi
+
+if want c || want d; then
+  for n in $HOSTS; do make_project "$n" >/dev/null; done
+fi
+if want c; then
+  for n in $HOSTS; do
+    log "c) server exec true on $n host(s)"
+    hl=$(hosts_list "$n")
+    hf "exec$n" "$WORK/p$n" -N "$KAMAL_C server exec true" "$FLOOR true $hl" "$FLOOR -q true $hl"
+    hf "sshexec$n" "$WORK/p$n" "$(ssh_par "$n" true)"
+    k=$(hstat "exec$n" 0 median) f=$(hstat "exec$n" 1 median)
+    r=$(ratio "$k" "$f")
+    rq=$(ratio "$k" "$(hstat "exec$n" 2 median)")
+    T_MAIN+=("| c | \`server exec true\`, $n host$(plural "$n") | $(cell "exec$n" 0) | $(cell "exec$n" 1) | $(cell "exec$n" 2) | $(cell "sshexec$n" 0) | ≤ 1.2 × floor | ${r} × $(verdict "$r <= 1.2") (${rq} × floor -q) |")
+  done
+fi
+if want d; then
+  for n in $HOSTS; do
+    log "d) no-op accessory boot all on $n host(s)"
+    hl=$(hosts_list "$n")
+    (cd "$WORK/p$n" && "$KAMAL_C" accessory boot all >"$WORK/boot$n.first" 2>&1) ||
+      { cat "$WORK/boot$n.first" >&2; die "the first boot on $n hosts failed"; }
+    # the runs below must be no-ops: every accessory unchanged, no lock, one probe per host
+    (cd "$WORK/p$n" && "$KAMAL_C" -v accessory boot all >"$WORK/boot$n.check" 2>&1) ||
+      die "the no-op boot on $n hosts failed"
+    unchanged=$(grep -c ': unchanged' "$WORK/boot$n.check" || true)
+    ((unchanged == 2 * n)) || { cat "$WORK/boot$n.check" >&2; die "expected $((2 * n)) unchanged"; }
+    ! grep -q 'lock' "$WORK/boot$n.check" || die "the no-op boot touched the lock"
+    cmds=$(grep -c '\] \$ ' "$WORK/boot$n.check" || true)
+    # kamal-c's own probe (the same on every host here), for floor -q -f: the verb's remote
+    # work without kamal-c
+    sed -n 's/^\[[^]]*\] \$ //p' "$WORK/boot$n.check" | sort -u >"$WORK/probe$n.cmd"
+    (($(wc -l <"$WORK/probe$n.cmd") == 1)) || die "the probe differs between hosts"
+    hf "boot$n" "$WORK/p$n" -N "$KAMAL_C accessory boot all" "$FLOOR 'docker ps' $hl" \
+      "$FLOOR -q 'docker ps' $hl" "$FLOOR -q -f $WORK/probe$n.cmd $hl"
+    hf "sshps$n" "$WORK/p$n" "$(ssh_par "$n" "docker ps")"
+    k=$(hstat "boot$n" 0 median) f=$(hstat "boot$n" 1 median)
+    r=$(ratio "$k" "$f")
+    case $n in 1) kamal=1600 ;; 3) kamal=1900 ;; *) kamal= ;; esac
+    if [[ -n $kamal ]]; then
+      vs_kamal="| d | same, vs Kamal's $kamal ms (issue) | | | | | ≥ 10 × faster | $(python3 -c "print('%.0f' % ($kamal / $k))") × $(verdict "$kamal / $k >= 10") |"
+    else
+      vs_kamal=
+    fi
+    rq=$(ratio "$k" "$(hstat "boot$n" 2 median)")
+    T_MAIN+=("| d | no-op \`accessory boot all\`, $n host$(plural "$n"), 2 accessories ($cmds remote command$(plural "$cmds"), no lock) vs \`docker ps\` | $(cell "boot$n" 0) | $(cell "boot$n" 1) | $(cell "boot$n" 2) | $(cell "sshps$n" 0) | ≤ 1.2 × floor | ${r} × $(verdict "$r <= 1.2") (${rq} × floor -q) |")
+    rp=$(ratio "$k" "$(hstat "boot$n" 3 median)")
+    T_MAIN+=("| d | same, floor -q running kamal-c's own probe command instead of \`docker ps\` | | | $(cell "boot$n" 3) | | | kamal-c = ${rp} × |")
+    [[ -z $vs_kamal ]] || T_MAIN+=("$vs_kamal")
+  done
+  log "floor phases on $max_hosts hosts"
+  # shellcheck disable=SC2046 # one argument per host
+  "$FLOOR" -t 'docker ps' $(hosts_list "$max_hosts") >"$WORK/phases.txt" 2>&1 || true
+fi
+if want s; then
+  log "s) session latency on $(host_ip 1)"
+  "$SESSION_LATENCY" -n 50 -w 5 "$(host_ip 1)" >"$WORK/session.txt" 2>&1 || true
+  res=$(grep '^RESULT' "$WORK/session.txt") || { cat "$WORK/session.txt" >&2; die "session_latency failed"; }
+  get() { sed -n "s/.* $1=\([0-9.-]*\).*/\1/p" <<<" ${res#RESULT}"; }
+  T_MAIN+=("| s | \`docker ps\` on an open session (kc_session_exec) vs the same CLI on the host's socket; median (p90) of 50 | **$(get ssh_med)** ($(get ssh_p90)) | local: **$(get local_med)** ($(get local_p90)) | | | ≤ local + 10 ms | +$(get overhead) ms $(verdict "$(get overhead) <= 10") |")
+fi
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+others=$(ip netns list 2>/dev/null | grep -cv "^kc$KC_BED-" || true)
+
+{
+  echo "# kamal-c benchmark results"
+  echo
+  echo "Run $started by \`bench/run.sh\` (HOSTS=\"$HOSTS\", RUNS=$RUNS after $WARMUP warm-up;"
+  echo "a and b: $FAST_RUNS runs after 10; bed $KC_BED)."
+  echo "Binary: \`$KAMAL_C\` ($("$KAMAL_C" version 2>/dev/null | head -1)), $source_note."
+  echo
+  echo "Machine: $(nproc) cores ($cpu), $(free -m | awk '/^Mem:/ {print $2}') MiB,"
+  echo "load average $load_before before and $load_after after; $others network namespaces of other"
+  echo "test beds were up (other people's tests share the 2 cores, so every number is noisy: compare"
+  echo "medians measured in the same hyperfine run). $(ssh -V 2>&1), libssh $(pkg-config --modversion libssh),"
+  echo "$(/usr/bin/docker --version) on the hosts."
+  echo
+  echo "Times in ms: median (mean ± sd). floor = \`bench/floor\` (plain libssh, one thread per host);"
+  echo "floor -q = the same with the first channel opened with TCP_QUICKACK (see bench/README.md)."
+  echo "OpenSSH = \`ssh -F <bed ssh_config> HOST CMD &\` for every host, then \`wait\`."
+  echo
+  echo "| | what | kamal-c | floor | floor -q | OpenSSH | target | result |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${T_MAIN[@]}"
+  if [[ -s $WORK/session.txt ]]; then
+    echo
+    echo "Session latency (\`bench/session_latency\`):"
+    echo
+    echo '```'
+    grep -v '^RESULT' "$WORK/session.txt"
+    echo '```'
+  fi
+  if [[ -s $WORK/phases.txt ]]; then
+    echo
+    echo "Where the floor's time goes on $max_hosts hosts (one run of \`floor -t 'docker ps'\`, ms):"
+    echo
+    echo '```'
+    cat "$WORK/phases.txt"
+    echo '```'
+  fi
+} >"$RESULTS"
+cat "$RESULTS"
+log "written to $RESULTS"
+
+if [[ ${KC_BENCH_DOWN:-} == 1 ]]; then
+  log "bed $KC_BED: down"
+  "$HOSTS_SH" down >/dev/null 2>&1 || log "hosts.sh down failed"
+fi
