@@ -39,7 +39,7 @@ record "unit (asan): $(grep -E 'tests passed' build-asan/unit.log | tail -1)"
 if [[ -x tests/fuzz/run.sh ]]; then
   step "fuzz harnesses over their corpora (regression mode)"
   tests/fuzz/run.sh regress | tee build/fuzz.log
-  record "fuzz: $(grep -E '^fuzz:' build/fuzz.log | tail -1)"
+  record "$(grep -E '^fuzz:' build/fuzz.log | tail -1)"
 fi
 
 step "end-to-end: test bed up (3 hosts, registry, builder)"
