@@ -105,28 +105,45 @@ static int unknown_command(const char *word, struct kc_err *err)
 static int parse_with_aliases(struct kc_parsed *p, int argc, char **argv, struct kc_strvec *owned,
                               struct kc_err *err)
 {
+    char *via = NULL; /* the alias that led here, for messages */
     for (int depth = 0;; depth++) {
         int rc = kc_parse_argv(p, argc, argv, err);
-        if (rc || p->alias_name == NULL)
+        if (rc && via)
+            kc_err_prefix(err, "alias %s", via);
+        if (rc || p->alias_name == NULL) {
+            free(via);
             return rc;
-        if (depth >= KC_MAX_ALIAS_DEPTH)
+        }
+        if (depth >= KC_MAX_ALIAS_DEPTH) {
+            free(via);
             return kc_err_set(err, KC_ECONFIG, "alias '%s' expands into itself", p->alias_name);
+        }
         char *command = NULL;
         rc = lookup_alias(&p->g, p->alias_name, &command, err);
         if (rc && near_command(p->alias_name)) {
             /* a typo of a command is likelier than an alias in a broken file */
             kc_err_release(err);
-            return unknown_command(p->alias_name, err);
+            rc = unknown_command(p->alias_name, err);
         }
-        if (rc)
+        if (rc) {
+            free(via);
             return rc;
-        if (command == NULL)
-            return unknown_command(p->alias_name, err);
+        }
+        if (command == NULL) {
+            rc = unknown_command(p->alias_name, err);
+            if (via)
+                kc_err_prefix(err, "alias %s", via);
+            free(via);
+            return rc;
+        }
+        free(via);
+        via = kc_xasprintf("'%s' (%s)", p->alias_name, command);
         struct kc_strvec next = KC_STRVEC_INIT;
         rc = expand_alias(p, argc, argv, command, &next, err);
         free(command);
         if (rc) {
             kc_strvec_release(&next);
+            free(via);
             return rc;
         }
         kc_strvec_release(owned);
