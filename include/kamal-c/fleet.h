@@ -50,17 +50,12 @@ struct kc_host {
     bool lost;              /* connection dropped mid-run */
 };
 
-/* Called once, before the first connection of the run (pre-connect hook). */
-typedef int (*kc_before_connect_fn)(void *ud, struct kc_err *err);
-
 struct kc_fleet_opts {
     bool dry_run;
     int max_starts;      /* concurrent connection starts; 0 = 30 */
     int connect_timeout; /* seconds; 0 = 10 */
     int keepalive;       /* seconds between keepalives while waiting; 0 = 30 */
     const volatile sig_atomic_t *cancel;
-    kc_before_connect_fn before_connect;
-    void *before_connect_ud;
 };
 
 struct kc_fleet *kc_fleet_new(struct kc_out *out, const struct kc_fleet_opts *opts);

@@ -14,9 +14,6 @@ struct kc_fleet {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int starting; /* connection starts in flight */
-    bool before_connect_done;
-    int before_connect_code;
-    struct kc_err before_connect_err;
 };
 
 struct kc_fleet *kc_fleet_new(struct kc_out *out, const struct kc_fleet_opts *opts)
@@ -53,7 +50,6 @@ void kc_fleet_free(struct kc_fleet *f)
     for (size_t i = 0; i < f->n; i++)
         host_free(f->hosts[i]);
     free(f->hosts);
-    kc_err_release(&f->before_connect_err);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
@@ -98,25 +94,6 @@ struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct
     return h;
 }
 
-/* Runs the before-connect callback exactly once per fleet; every caller
- * gets its result. Called with f->mu held. */
-static int before_connect_once(struct kc_fleet *f, struct kc_err *err)
-{
-    if (!f->before_connect_done) {
-        f->before_connect_done = true;
-        if (f->opts.before_connect)
-            f->before_connect_code =
-                f->opts.before_connect(f->opts.before_connect_ud, &f->before_connect_err);
-    }
-    if (f->before_connect_code && err) {
-        kc_err_set(err, f->before_connect_code, "%s",
-                   f->before_connect_err.msg ? f->before_connect_err.msg : "pre-connect failed");
-        if (f->before_connect_err.remote_err)
-            kc_err_set_remote(err, f->before_connect_err.remote_err);
-    }
-    return f->before_connect_code;
-}
-
 static void fill_ssh_opts(const struct kc_host *h, struct kc_ssh_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -154,19 +131,15 @@ int kc_host_connect(struct kc_host *h, struct kc_err *err)
         return h->conn_code;
     }
     pthread_mutex_lock(&f->mu);
-    int rc = before_connect_once(f, err);
-    while (rc == 0 && f->starting >= f->opts.max_starts)
+    while (f->starting >= f->opts.max_starts)
         pthread_cond_wait(&f->cv, &f->mu);
-    if (rc == 0)
-        f->starting++;
+    f->starting++;
     pthread_mutex_unlock(&f->mu);
-    if (rc)
-        return rc;
 
     struct kc_ssh_opts o;
     fill_ssh_opts(h, &o);
     kc_out_msg(f->out, KC_LVL_DEBUG, h->name, "connecting");
-    rc = kc_session_open(&h->session, &o, &h->conn_err);
+    int rc = kc_session_open(&h->session, &o, &h->conn_err);
 
     pthread_mutex_lock(&f->mu);
     f->starting--;
