@@ -242,3 +242,8 @@ assert_rc 0
 assert_fails test -e "$KC_PROJECT/pre-connect.runs"
 assert_fails test -e "$KC_PROJECT/docker-setup.runs"
 rm -f .kamal/hooks/pre-connect .kamal/hooks/docker-setup
+
+t "server exec -i gives an interactive shell on the first selected host"
+out=$(HOME=$KC_HOME timeout 20 script -qec "$KAMAL_C server exec -i -h $(host_ip 2) sh" /dev/null \
+  <<<'echo on-$(hostname)-$((6*7)); exit 0' 2>&1 || true)
+assert_contains "$out" "on-kc-h2-42"
