@@ -53,8 +53,6 @@ void kc_cmd_op(struct kc_cmd *c, const char *op);
 void kc_cmd_pwd_arg(struct kc_cmd *c, const char *rest);
 void kc_cmd_user_shell(struct kc_cmd *c, const char *command);
 void kc_cmd_set_stdin(struct kc_cmd *c, const void *data, size_t len, bool secret);
-/* Appends all of src's tokens (e.g. to chain two commands with &&). */
-void kc_cmd_append(struct kc_cmd *dst, const struct kc_cmd *src);
 void kc_cmd_release(struct kc_cmd *c);
 
 /* Quote one value for a POSIX shell: bare when it is made only of

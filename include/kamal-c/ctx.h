@@ -58,8 +58,6 @@ void kc_ctx_release(struct kc_ctx *ctx);
 /* Applies -h/-r/-p to the configuration's hosts and roles (globs, exit 2
  * naming a filter that matches nothing). */
 int kc_ctx_select(struct kc_ctx *ctx, struct kc_err *err);
-/* Is host among the selected hosts? */
-bool kc_ctx_selected(const struct kc_ctx *ctx, const char *host);
 /* Creates the fleet with the configuration's SSH settings (ssh.key_data
  * secrets resolved here: a missing one is KC_ECONFIG before any connection). */
 int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err);

@@ -61,7 +61,6 @@ struct kc_fleet_opts {
 struct kc_fleet *kc_fleet_new(struct kc_out *out, const struct kc_fleet_opts *opts);
 void kc_fleet_free(struct kc_fleet *f);
 bool kc_fleet_dry_run(const struct kc_fleet *f);
-struct kc_out *kc_fleet_out(const struct kc_fleet *f);
 
 /* The host named name, added (with these settings) when new. */
 struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct kc_ssh_opts *ssh);

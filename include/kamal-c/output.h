@@ -50,8 +50,6 @@ void kc_out_set_command(struct kc_out *o, const char *command);
 /* Never print this value; shows "[REDACTED]" instead. Values shorter than 3
  * bytes are ignored (they would blank ordinary text). */
 void kc_out_add_secret(struct kc_out *o, const char *value);
-/* A copy of s with every registered secret replaced. Caller frees. */
-char *kc_out_redact(struct kc_out *o, const char *s);
 
 /* A human message. host may be NULL. ERROR and WARN go to stderr; INFO to
  * stdout (not with -q); DEBUG only with -v (stderr). */

@@ -65,8 +65,6 @@ struct kc_session;
  * jump spec or an unreadable config file. */
 int kc_session_open(struct kc_session **out, const struct kc_ssh_opts *o, struct kc_err *err);
 void kc_session_close(struct kc_session *s);
-/* The host name the session was opened for. */
-const char *kc_session_host(const struct kc_session *s);
 
 struct kc_exec_result {
     int status; /* exit status; -1 when killed by a signal */

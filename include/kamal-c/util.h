@@ -118,8 +118,6 @@ bool kc_parse_long(const char *s, long *out);
 /* Shell-style glob as Ruby's File.fnmatch with FNM_EXTGLOB: *, ?, [..] and
  * {a,b} alternatives (nesting allowed). */
 bool kc_glob_match(const char *pattern, const char *s);
-/* True when pattern has any glob metacharacter. */
-bool kc_is_glob(const char *pattern);
 
 /* Splits s into words as a POSIX shell would split a simple command, with
  * quotes ('...', "...") and backslashes honoured but nothing expanded, as

@@ -193,10 +193,6 @@ int kc_ctx_select(struct kc_ctx *ctx, struct kc_err *err)
     return rc;
 }
 
-bool kc_ctx_selected(const struct kc_ctx *ctx, const char *host)
-{
-    return kc_strvec_contains(&ctx->hosts, host);
-}
 
 const char *kc_ctx_lock_host(const struct kc_ctx *ctx)
 {

@@ -60,10 +60,6 @@ bool kc_fleet_dry_run(const struct kc_fleet *f)
     return f->opts.dry_run;
 }
 
-struct kc_out *kc_fleet_out(const struct kc_fleet *f)
-{
-    return f->out;
-}
 
 static void copy_vec(struct kc_strvec *dst, const struct kc_strvec *src)
 {

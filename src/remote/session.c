@@ -451,7 +451,3 @@ void kc_session_close(struct kc_session *s)
     free(s);
 }
 
-const char *kc_session_host(const struct kc_session *s)
-{
-    return s->host;
-}

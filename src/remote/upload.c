@@ -87,15 +87,30 @@ static int sftp_upload(struct kc_session *s, const char *path, const char *data,
 
 /* umask 077 && : > P && chmod 600 P && cat > P && chmod MODE P: the data only
  * ever sits in a private file, and an existing file's mode changes too. */
+/* The fallback without SFTP: umask 077 && : > P && chmod 600 P && cat > P &&
+ * chmod MODE P, built from tokens like every remote command (the file is
+ * emptied and made private before the data arrives). */
 static char *cat_command(const char *path, int mode)
 {
-    struct kc_buf q = KC_BUF_INIT;
-    kc_shell_quote(&q, path);
-    const char *p = kc_buf_str(&q);
-    char *cmd = kc_xasprintf("umask 077 && : > %s && chmod 600 %s && cat > %s && chmod %04o %s", p,
-                             p, p, (unsigned)mode & 07777u, p);
-    kc_buf_release(&q);
-    return cmd;
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_args(&c, "umask", "077", NULL);
+    kc_cmd_op(&c, "&&");
+    kc_cmd_arg(&c, ":");
+    kc_cmd_op(&c, ">");
+    kc_cmd_arg(&c, path);
+    kc_cmd_op(&c, "&&");
+    kc_cmd_args(&c, "chmod", "600", path, NULL);
+    kc_cmd_op(&c, "&&");
+    kc_cmd_arg(&c, "cat");
+    kc_cmd_op(&c, ">");
+    kc_cmd_arg(&c, path);
+    kc_cmd_op(&c, "&&");
+    kc_cmd_arg(&c, "chmod");
+    kc_cmd_argf(&c, "%04o", (unsigned)mode & 07777u);
+    kc_cmd_arg(&c, path);
+    char *line = kc_cmd_render_exec(&c);
+    kc_cmd_release(&c);
+    return line;
 }
 
 static int cat_upload(struct kc_session *s, const char *path, const char *data, size_t len,

@@ -83,14 +83,6 @@ void kc_cmd_set_stdin(struct kc_cmd *c, const void *data, size_t len, bool secre
     c->stdin_secret = secret;
 }
 
-void kc_cmd_append(struct kc_cmd *dst, const struct kc_cmd *src)
-{
-    for (size_t i = 0; i < src->n; i++) {
-        struct kc_tok *t = push_tok(dst, src->toks[i].kind, src->toks[i].text);
-        if (src->toks[i].secret_name)
-            t->secret_name = kc_xstrdup(src->toks[i].secret_name);
-    }
-}
 
 void kc_cmd_release(struct kc_cmd *c)
 {

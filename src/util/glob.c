@@ -54,7 +54,3 @@ bool kc_glob_match(const char *pattern, const char *s)
     return match_braces(pattern, s, 0);
 }
 
-bool kc_is_glob(const char *pattern)
-{
-    return strpbrk(pattern, "*?[{") != NULL;
-}
