@@ -17,6 +17,9 @@
 #                            the whole per-host home (~/.kamal, accessory dirs, docker logins);
 #                            images are kept
 #   ssh_mark / ssh_logins N  count "Accepted publickey" lines in hN's sshd log since ssh_mark
+#   need_hosts N             end the file (a failure) unless the bed has at least N hosts
+#   bed_yaml [SSH_CONFIG|-]  the bed's part of a deploy.yml: registry (password from the
+#                            KAMAL_REGISTRY_PASSWORD secret), builder, ssh.config (- for none)
 #   new_project [--git]      temp project dir with config/ and .kamal/secrets, cd into it;
 #                            removed at exit (KC_KEEP=1 keeps it)
 #   need_kamal_c             skip the file when $KAMAL_C is not built (fails instead when CI=1)
@@ -293,6 +296,21 @@ ssh_logins() {   # number of successful logins to host N since ssh_mark
   local i=$1
   tail -n +"$((${_kc_mark[$i]:-0} + 1))" "$KC_DIR/h$i/sshd.log" 2>/dev/null |
     grep -c 'Accepted publickey' || true
+}
+
+need_hosts() {
+  ((KC_NHOSTS >= $1)) && return 0
+  t "the bed has $1 hosts"
+  fail "this file needs h1..h$1 (hosts.sh up $1); the bed has $KC_NHOSTS"
+  exit 1
+}
+
+# shellcheck disable=SC2120 # the argument is optional
+bed_yaml() {
+  printf 'registry: {server: %s, username: %s, password: [KAMAL_REGISTRY_PASSWORD]}\n' \
+    "$KC_REGISTRY" "$KC_REGISTRY_USER"
+  printf 'builder: {arch: amd64}\n'
+  [[ ${1:-} == - ]] || printf 'ssh: {config: %s}\n' "${1:-$KC_SSH_CONFIG}"
 }
 
 new_project() {

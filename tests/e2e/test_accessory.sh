@@ -10,7 +10,7 @@ H1=$(host_ip 1) H2=$(host_ip 2) H3=$(host_ip 3)
 REG=$KC_REGISTRY
 SECRET_VALUE='s3cr3t-Value-$(no)-`tick`'
 
-# write_config [EXTRA YAML...]: a project on all three hosts with a few accessories.
+# write_config: a project on all three hosts with a few accessories.
 write_config() {
   cat >config/deploy.yml <<EOF
 service: demo
@@ -22,15 +22,7 @@ servers:
   jobs:
     hosts:
       - $H3: [batch]
-registry:
-  server: $REG
-  username: $KC_REGISTRY_USER
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
-  arch: amd64
-ssh:
-  config: $KC_SSH_CONFIG
+$(bed_yaml)
 accessories:
   web:
     image: $REG/kc/web:1
@@ -58,7 +50,6 @@ accessories:
       - local: logs
         remote: /logs
         mode: "0700"
-$*
 EOF
   mkdir -p conf
   printf 'listen 80\n' >conf/app.conf
@@ -78,7 +69,6 @@ count_containers() { host_docker "$1" ps -aq --filter "label=service=$2" | wc -l
 reset_hosts
 new_project
 write_config
-KC_NO_COLOR=1
 
 # ---------------------------------------------------------------- boot and no-op
 t "boot all boots every accessory on its hosts"

@@ -60,12 +60,7 @@ good_config() {
 service: bad
 image: kc/web
 servers: [$H1]
-registry:
-  server: $KC_REGISTRY
-  username: $KC_REGISTRY_USER
-  password: [KAMAL_REGISTRY_PASSWORD]
-builder: {arch: amd64}
-ssh: {config: $KC_SSH_CONFIG}
+$(bed_yaml)
 accessories:
   db:
     image: $KC_REGISTRY/kc/web:1

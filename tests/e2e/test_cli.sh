@@ -50,9 +50,7 @@ good_config() {
 service: cli
 image: kc/web
 servers: [$H1]
-registry: {server: $KC_REGISTRY, username: $KC_REGISTRY_USER, password: [KAMAL_REGISTRY_PASSWORD]}
-builder: {arch: amd64}
-ssh: {config: $KC_SSH_CONFIG}
+$(bed_yaml)
 aliases:
   conf: config --format json
   on-first: server exec -h $H1

@@ -24,15 +24,7 @@ servers:
   - $H1
   - $H2
   $*
-registry:
-  server: $REG
-  username: $KC_REGISTRY_USER
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
-  arch: amd64
-ssh:
-  config: ${SSH_CONFIG:-$KC_SSH_CONFIG}
+$(bed_yaml "${SSH_CONFIG:-$KC_SSH_CONFIG}")
 accessories:
   web:
     image: $REG/kc/web:1

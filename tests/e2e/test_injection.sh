@@ -39,15 +39,7 @@ service: inj
 image: kc/web
 servers:
   - $H1
-registry:
-  server: $REG
-  username: $KC_REGISTRY_USER
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
-  arch: amd64
-ssh:
-  config: $KC_SSH_CONFIG
+$(bed_yaml)
 accessories:
   box:
     image: $REG/kc/busybox:1

@@ -6,11 +6,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_kamal_c
-if ((KC_NHOSTS < 3)); then
-  t "the bed has three hosts"
-  fail "this file needs h1..h3 (hosts.sh up 3); the bed has $KC_NHOSTS"
-  exit 1
-fi
+need_hosts 3
 reset_hosts
 
 # kamal-c asks git who holds the lock (user.name): make it the same everywhere
@@ -25,10 +21,7 @@ write_config() {
 service: web
 image: kc/web
 servers: [$H1, $H2, $H3]
-registry: { server: $KC_REGISTRY, username: $KC_REGISTRY_USER, password: [KAMAL_REGISTRY_PASSWORD] }
-builder: { arch: amd64 }
-ssh:
-  config: $KC_SSH_CONFIG
+$(bed_yaml)
 EOF
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -7,11 +7,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_kamal_c
-if ((KC_NHOSTS < 3)); then
-  t "the bed has three hosts"
-  fail "this file needs h1..h3 (hosts.sh up 3); the bed has $KC_NHOSTS"
-  exit 1
-fi
+need_hosts 3
 reset_hosts
 
 H1=$(host_ip 1) H2=$(host_ip 2) H3=$(host_ip 3)
@@ -23,10 +19,7 @@ write_config() {
 service: web
 image: kc/web
 servers: [$H1, $H2, $H3]
-registry: { server: $KC_REGISTRY, username: $KC_REGISTRY_USER, password: [KAMAL_REGISTRY_PASSWORD] }
-builder: { arch: amd64 }
-ssh:
-  config: $KC_SSH_CONFIG
+$(bed_yaml)
 EOF
 }
 block_of() { awk -v h="Host $2:" '$0 == h {on = 1; next} on && /^$/ {exit} on {print}' <<<"$1"; }

@@ -17,12 +17,7 @@ cat >config/deploy.yml <<YAML
 service: sec
 image: kc/web
 servers: [$H1, $H2]
-registry:
-  server: $REG
-  username: $KC_REGISTRY_USER
-  password: [KAMAL_REGISTRY_PASSWORD]
-builder: {arch: amd64}
-ssh: {config: $KC_SSH_CONFIG}
+$(bed_yaml)
 accessories:
   db:
     image: $REG/kc/web:1

@@ -4,11 +4,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_kamal_c
-if ((KC_NHOSTS < 3)); then
-  t "the bed has three hosts"
-  fail "this file needs h1..h3 (hosts.sh up 3); the bed has $KC_NHOSTS"
-  exit 1
-fi
+need_hosts 3
 reset_hosts
 
 # kamal-c asks git for the performer (audit lines, hook variables): make it the same everywhere
@@ -25,10 +21,7 @@ image: kc/web
 servers:
   web: [$H1]
   workers: [$H2, $H3]
-registry: { server: $KC_REGISTRY, username: $KC_REGISTRY_USER, password: [KAMAL_REGISTRY_PASSWORD] }
-builder: { arch: amd64 }
-ssh:
-  config: $KC_SSH_CONFIG
+$(bed_yaml)
 EOF
 }
 # block_of TEXT HOST: the lines of the "Host HOST:" block, up to the blank line that ends it

@@ -20,8 +20,7 @@ config() { # config SSH-YAML...
 service: sshtest
 image: kc/web
 servers: [$H1]
-registry: {server: $KC_REGISTRY, username: $KC_REGISTRY_USER, password: [KAMAL_REGISTRY_PASSWORD]}
-builder: {arch: amd64}
+$(bed_yaml -)
 ssh:
 $(printf '  %s\n' "$@")
 YAML
