@@ -19,6 +19,10 @@ else
 fi
 make -C "$build" -j2 kc_remote >/dev/null
 
+# The checks use fixed loopback ports: one run at a time on a machine.
+exec 9>/tmp/kc-remote-live.lock
+flock 9
+
 work=$(mktemp -d /tmp/remote-live-e2e.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM HUP
