@@ -51,7 +51,7 @@ int kc_session_keepalive_tick(struct kc_session *s, struct kc_err *err);
 /* Milliseconds until the next keepalive is due (at least 0). */
 int kc_session_keepalive_due_ms(const struct kc_session *s);
 
-/* Shared by the target and the jump connection: HOST, ssh config, user/port
+/* connect.c, shared by the target and the jump connection: HOST, ssh config, user/port
  * (deploy.yml after the config), NODELAY, strict host key flag forced on,
  * connect timeout. config_host is the name the ssh config is matched against. */
 struct kc_endpoint {
