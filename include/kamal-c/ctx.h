@@ -42,6 +42,8 @@ struct kc_ctx {
     struct kc_strvec roles;        /* selected roles */
     const char *command;           /* "accessory", for hooks (KAMAL_COMMAND) */
     const char *subcommand;        /* "boot", or NULL */
+    bool may_lock;                 /* the verb's table entry says KC_V_LOCK: it takes the
+                                      deploy lock before it changes hosts */
     bool lock_held;                /* this run holds the deploy lock */
     bool lock_inherited;           /* KAMAL_LOCK=true: a parent run holds it */
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
