@@ -52,6 +52,7 @@ struct kc_ctx {
     char *performer;                  /* lazily: git config user.email, else whoami */
     pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */
+    const struct kc_transport *transport; /* NULL: SSH; scripted hosts in unit tests */
 };
 
 void kc_ctx_init(struct kc_ctx *ctx, struct kc_out *out, volatile sig_atomic_t *cancel);

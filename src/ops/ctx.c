@@ -255,6 +255,7 @@ int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
         .max_starts = cfg->sshkit.max_concurrent_starts,
         .connect_timeout = 0,
         .cancel = ctx->cancel,
+        .transport = ctx->transport,
     };
     fo.connect_timeout = env_seconds("KAMAL_C_CONNECT_TIMEOUT");
     fo.keepalive = env_seconds("KAMAL_C_KEEPALIVE");
