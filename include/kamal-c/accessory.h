@@ -41,23 +41,13 @@ void kc_cmd_accessory_rm(struct kc_cmd *c, const struct kc_accessory *acc);
 void kc_cmd_accessory_prune(struct kc_cmd *c, const struct kc_accessory *acc);
 void kc_cmd_accessory_remove_image(struct kc_cmd *c, const struct kc_accessory *acc);
 void kc_cmd_accessory_remove_dir(struct kc_cmd *c, const struct kc_accessory *acc);
-void kc_cmd_accessory_pull(struct kc_cmd *c, const struct kc_accessory *acc);
 void kc_cmd_accessory_details(struct kc_cmd *c, const struct kc_accessory *acc);
-/* docker inspect --format 'STATUS RESTARTS HEALTH' */
-void kc_cmd_accessory_state(struct kc_cmd *c, const struct kc_accessory *acc);
-/* docker logs --tail N NAME 2>&1 */
-void kc_cmd_accessory_last_logs(struct kc_cmd *c, const struct kc_accessory *acc, int lines);
 /* mkdir -p DIR [&& chmod MODE DIR] [&& chown OWNER DIR] */
 void kc_cmd_accessory_directory(struct kc_cmd *c, const struct kc_accessory *acc,
                                 const struct kc_mount_spec *d);
-/* mkdir -p $(dirname HOSTPATH) */
-void kc_cmd_accessory_file_dir(struct kc_cmd *c, const struct kc_accessory *acc,
-                               const struct kc_mount_spec *f);
 /* chmod MODE HOSTPATH [&& chown OWNER HOSTPATH] */
 void kc_cmd_accessory_file_perms(struct kc_cmd *c, const struct kc_accessory *acc,
                                  const struct kc_mount_spec *f);
-/* mkdir -p .kamal/apps/SVC[-DEST]/env/accessories */
-void kc_cmd_accessory_env_dir(struct kc_cmd *c, const struct kc_config *cfg);
 
 struct kc_logs_opts {
     const char *since;

@@ -47,4 +47,16 @@ void kc_cmd_docker_install(struct kc_cmd *c);
 /* docker network create kamal (exit status 1 with "already exists" is fine) */
 void kc_cmd_network_create(struct kc_cmd *c, const char *network);
 
+/* ---- images, containers and files, for any verb ---- */
+
+/* docker image pull IMAGE */
+void kc_cmd_image_pull(struct kc_cmd *c, const char *image);
+/* docker inspect --type container --format 'STATUS RESTARTS HEALTH' NAME;
+ * HEALTH is "none" without a health check */
+void kc_cmd_container_state(struct kc_cmd *c, const char *container);
+/* docker logs --tail N NAME 2>&1 */
+void kc_cmd_container_last_logs(struct kc_cmd *c, const char *container, int lines);
+/* mkdir -p $(dirname PATH) */
+void kc_cmd_mkdir_parent(struct kc_cmd *c, const char *path);
+
 #endif

@@ -42,6 +42,8 @@ struct kc_ctx {
     struct kc_strvec roles;        /* selected roles */
     const char *command;           /* "accessory", for hooks (KAMAL_COMMAND) */
     const char *subcommand;        /* "boot", or NULL */
+    bool may_lock;                 /* the verb's table entry says KC_V_LOCK: it takes the
+                                      deploy lock before it changes hosts */
     bool lock_held;                /* this run holds the deploy lock */
     bool lock_inherited;           /* KAMAL_LOCK=true: a parent run holds it */
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
@@ -50,6 +52,7 @@ struct kc_ctx {
     char *performer;                  /* lazily: git config user.email, else whoami */
     pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */
+    const struct kc_transport *transport; /* NULL: SSH; scripted hosts in unit tests */
 };
 
 void kc_ctx_init(struct kc_ctx *ctx, struct kc_out *out, volatile sig_atomic_t *cancel);

@@ -50,12 +50,26 @@ struct kc_host {
     bool lost;              /* connection dropped mid-run */
 };
 
+/* A transport instead of SSH, for unit tests of the ops layer: every command
+ * kc_remote_run would send is handed to exec as its exact rendered line
+ * (after the dry-run, trace and flag logic, which stay real), and every
+ * upload to upload. They fill res / return a KC_E* code as a host would.
+ * Streaming and interactive commands are not scripted (KC_EREMOTE). */
+struct kc_transport {
+    int (*exec)(void *ud, const char *host, const char *line, const void *stdin_data,
+                size_t stdin_len, struct kc_exec_result *res, struct kc_err *err);
+    int (*upload)(void *ud, const char *host, const char *path, const void *data, size_t len,
+                  int mode, struct kc_err *err);
+    void *ud;
+};
+
 struct kc_fleet_opts {
     bool dry_run;
     int max_starts;      /* concurrent connection starts; 0 = 30 */
     int connect_timeout; /* seconds; 0 = 10 */
     int keepalive;       /* seconds between keepalives while waiting; 0 = 30 */
     const volatile sig_atomic_t *cancel;
+    const struct kc_transport *transport; /* NULL: SSH; else scripted hosts (tests) */
 };
 
 struct kc_fleet *kc_fleet_new(struct kc_out *out, const struct kc_fleet_opts *opts);

@@ -1,26 +1,50 @@
-/* local.h - running local programs (hooks, git, whoami) without a shell. */
+/* local.h - the one choke point for programs run on this machine.
+ *
+ * Every local program (hooks, `$(cmd)` in secrets files, docker login on the
+ * workstation, git; next: docker build and push) goes through kc_local_run,
+ * which takes the same struct kc_cmd and the same flags as kc_remote_run
+ * (fleet.h), so --dry-run, -v and failures behave alike on both sides:
+ *
+ *   KC_PROBE   read-only: runs under --dry-run too
+ *   KC_MUTATE  under --dry-run its display form is printed ("[local] would
+ *              run: ...") and it "succeeds" with an empty result
+ *   KC_CHECK   a non-zero exit status is KC_EREMOTE with the display command
+ *              and the program's stderr (or its output when merged)
+ *   KC_QUIET   not traced with -v
+ *   KC_SECRET_OUTPUT  -v traces the command but not its output
+ *
+ * With -v the display form ("$ docker login ...") and then the output lines
+ * ("  | " stdout, "  ! " stderr) go to stderr as they come, host "local",
+ * redacted. The command's tokens are its argv (no shell: a token must be a
+ * plain argument, KC_TOK_ARG); it runs with our environment plus opts->env.
+ * Secrets reach it through opts->env or the command's stdin, never argv. The
+ * run's cancel flag (Ctrl-C) stops it: SIGTERM, then SIGKILL after 5 s. */
 #ifndef KAMAL_C_OPS_LOCAL_H
 #define KAMAL_C_OPS_LOCAL_H
 
-#include <signal.h>
+#include "ctx.h"
+#include "proc.h"
 
-#include "kamal-c/util.h"
+struct kc_local_opts {
+    const struct kc_kvlist *env; /* added to (or replacing in) our environment; never shown */
+    bool merge_stderr;           /* stderr into res->out, interleaved (hooks) */
+    bool stderr_to_terminal;     /* stderr goes to ours as is ($(cmd) in secrets files) */
+    kc_proc_line_fn on_line;     /* each output line as it comes (after the -v trace) */
+    void *ud;
+    size_t cap; /* bytes kept of each stream; 0: 1 MiB */
+};
 
-/* Runs argv[0] (looked up in PATH) with envp (NULL = our environment),
- * capturing stdout (and stderr into the same buffer when merge_stderr, else
- * stderr is discarded) up to 1 MiB. *status is the exit status, or 128+signal.
- * Returns 0 when the program ran, -1 when it could not be started (errno). */
-int kc_local_run(const char *const argv[], char *const envp[], bool merge_stderr,
-                 struct kc_buf *out, int *status);
-/* The same with data written to the program's stdin (then EOF). */
-int kc_local_run_stdin(const char *const argv[], char *const envp[], const char *stdin_data,
-                       bool merge_stderr, struct kc_buf *out, int *status);
-/* The same again, stopping the program (SIGTERM, then SIGKILL after 5 s) when
- * *cancel becomes non-zero; *status is then 128+SIGTERM and the call returns 1. */
-int kc_local_run_cancellable(const char *const argv[], char *const envp[], bool merge_stderr,
-                             struct kc_buf *out, int *status, const volatile sig_atomic_t *cancel);
-/* Runs argv and returns its first output line, trimmed, or NULL when it
- * failed or printed nothing. */
-char *kc_local_line(const char *const argv[]);
+/* Runs cmd on this machine (see above). res may be NULL; res->status is the
+ * exit status, or 128 + N when signal N ended it (res->signal names it).
+ * Returns 0 when it ran (or was planned), KC_EREMOTE when it could not start
+ * ("could not run 'docker': No such file or directory") or failed under
+ * KC_CHECK, KC_EINTERRUPTED when the cancel flag stopped it. */
+int kc_local_run(struct kc_ctx *ctx, const struct kc_cmd *cmd, unsigned flags,
+                 const struct kc_local_opts *opts, struct kc_exec_result *res, struct kc_err *err);
+
+/* Runs argv (KC_PROBE | KC_QUIET) and returns the first line of its output,
+ * trimmed, or NULL when it failed or printed nothing (git config user.email).
+ * Caller frees. */
+char *kc_local_line(struct kc_ctx *ctx, const char *const argv[]);
 
 #endif

@@ -1,6 +1,7 @@
-/* ops.h - orchestration shared by verbs: the deploy lock, hooks, the audit
- * log and a few host-wide steps. Verbs call these; they never build command
- * strings themselves (commands/ does) and never print directly (output/). */
+/* ops.h - orchestration shared by verbs: the deploy lock, hooks, per-host
+ * results. The host steps are in steps.h, local programs in local.h. Verbs
+ * call these; they never build command strings themselves (commands/ does)
+ * and never print directly (output/). */
 #ifndef KAMAL_C_OPS_H
 #define KAMAL_C_OPS_H
 
@@ -31,13 +32,6 @@ int kc_lock_remove(struct kc_ctx *ctx, bool *had_lock, struct kc_err *err);
  * secret. A failing hook is KC_EREMOTE "hook 'NAME' failed" with its output. */
 int kc_hook_run(struct kc_ctx *ctx, const char *name, const struct kc_kvlist *extra,
                 bool with_secrets, struct kc_err *err);
-
-/* ---- audit log (.kamal/SVC[-DEST]-audit.log on each host) ---- */
-
-/* Appends "[time] [performer] [DEST] [detail] message" on h (a mutation).
- * detail may be NULL. */
-int kc_audit(struct kc_ctx *ctx, struct kc_host *h, const char *detail, const char *message,
-             struct kc_err *err);
 
 /* ---- per-host results ---- */
 

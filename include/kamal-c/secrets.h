@@ -21,6 +21,9 @@ struct kc_dotenv_opts {
     kc_cmd_runner run;   /* NULL: /bin/sh -c through kc_dotenv_run_sh */
     void *ud;
     bool lookup_process_env; /* $VAR falls back to getenv() (default in use) */
+    /* Optional: told each value as soon as it is parsed (with ud), so that a
+     * later command that interpolates it can be shown redacted. */
+    void (*on_value)(void *ud, const char *value);
 };
 
 /* Parses dotenv text from file into vars (values already there are visible

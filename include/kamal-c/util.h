@@ -140,4 +140,21 @@ double kc_now(void);
 /* UTC time as ISO 8601 ("2026-11-26T11:29:44Z"), as Kamal stamps audit lines. */
 void kc_utc_iso8601(char out[32]);
 
+/* ---- lines.c ---- */
+
+/* Splits a byte stream into lines (without the \n; with strip_cr also without
+ * a \r before it). Lines longer than max are handed over in max-byte pieces. */
+struct kc_lines {
+    struct kc_buf buf;
+    bool strip_cr;
+    size_t max;
+};
+typedef int (*kc_lines_cb)(void *ud, const char *line, size_t len);
+void kc_lines_init(struct kc_lines *l, bool strip_cr, size_t max);
+/* Returns the first non-zero cb result (remaining data is kept). */
+int kc_lines_feed(struct kc_lines *l, const char *data, size_t len, kc_lines_cb cb, void *ud);
+/* Hands over a last line without \n, if any. */
+int kc_lines_flush(struct kc_lines *l, kc_lines_cb cb, void *ud);
+void kc_lines_release(struct kc_lines *l);
+
 #endif

@@ -1,60 +1,23 @@
-/* cmd_lock.c - `lock acquire|release|status`, and `audit`. */
-#include "kamal-c/commands.h"
-#include "kamal-c/ops.h"
+/* cmd_lock.c - `lock acquire|release|status`, and `audit`: options; the
+ * work is in ops/lock_verbs.c and ops/audit.c. */
+#include "kamal-c/ops_host.h"
 #include "verbs.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 static int acquire_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
-    const char *msg = kc_args_value(args, "message");
-    if (msg == NULL || *msg == '\0')
-        return kc_err_set(err, KC_EUSAGE, "'lock acquire' needs a message: -m MESSAGE");
-    int rc = kc_lock_take(ctx, msg, err);
-    if (rc)
-        return rc;
-    /* the lock now belongs to the host, not to this run */
-    ctx->lock_held = false;
-    /* --dry-run only printed the mkdir: claiming the lock was taken would lie */
-    kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "%s the deploy lock on %s",
-               ctx->g.dry_run ? "Would acquire" : "Acquired", kc_ctx_lock_host(ctx));
-    return 0;
+    return kc_lock_acquire(ctx, kc_args_value(args, "message"), err);
 }
 
 static int release_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
     (void)args;
-    bool had = false;
-    int rc = kc_lock_remove(ctx, &had, err);
-    /* --dry-run printed the rm and left the lock in place: say so */
-    if (rc == 0)
-        kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "%s",
-                   !had             ? "There is no deploy lock"
-                   : ctx->g.dry_run ? "Would release the deploy lock"
-                                    : "Released the deploy lock");
-    return rc;
+    return kc_lock_release(ctx, err);
 }
 
 static int status_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
     (void)args;
-    bool held = false;
-    char *details = NULL;
-    int rc = kc_lock_read(ctx, &held, &details, err);
-    if (rc == 0) {
-        if (held) {
-            /* Kamal's three lines, then how long it has been held */
-            char *desc = kc_lock_describe(details);
-            char *text = kc_xasprintf("%s\nHeld: %s\n", details, desc);
-            kc_out_block(ctx->out, "Deploy lock on", kc_ctx_lock_host(ctx), text);
-            free(text);
-            free(desc);
-        } else
-            kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "There is no deploy lock");
-    }
-    free(details);
-    return rc;
+    return kc_lock_status(ctx, err);
 }
 
 static const struct kc_opt acquire_opts[] = {
@@ -98,26 +61,10 @@ const struct kc_verb kc_verb_lock = {
 
 /* ---- audit ---- */
 
-static int audit_host(struct kc_host *h, void *ud, struct kc_err *err)
-{
-    struct kc_ctx *ctx = ud;
-    struct kc_cmd c = KC_CMD_INIT;
-    struct kc_exec_result res;
-    kc_exec_result_init(&res);
-    kc_cmd_audit_reveal(&c, ctx->cfg);
-    int rc = kc_remote_run(h, &c, KC_PROBE, &res, err);
-    if (rc == 0)
-        kc_out_block(ctx->out, "Host", h->name,
-                     res.status == 0 ? kc_buf_str(&res.out) : "(no audit log yet)\n");
-    kc_cmd_release(&c);
-    kc_exec_result_release(&res);
-    return rc;
-}
-
 static int audit_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
     (void)args;
-    return kc_verb_each_host(ctx, &ctx->hosts, audit_host, ctx, err);
+    return kc_audit_show(ctx, err);
 }
 
 const struct kc_verb kc_verb_audit = {

@@ -278,6 +278,7 @@ int kc_main(int argc, char **argv)
         ctx.g = p.g;
         ctx.command = p.path[1]->name;
         ctx.subcommand = p.depth > 2 ? p.path[2]->name : NULL;
+        ctx.may_lock = (p.verb->flags & KC_V_LOCK) != 0;
         char *name = kc_verb_path_name(&p);
         kc_out_set_command(&out, name);
         free(name);

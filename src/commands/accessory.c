@@ -2,7 +2,6 @@
  * resulting containers and files match what Kamal 2.12 creates. */
 #include "kamal-c/accessory.h"
 
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,31 +214,10 @@ void kc_cmd_accessory_remove_dir(struct kc_cmd *c, const struct kc_accessory *ac
     kc_cmd_args(c, "rm", "-rf", acc->service, NULL);
 }
 
-void kc_cmd_accessory_pull(struct kc_cmd *c, const struct kc_accessory *acc)
-{
-    kc_cmd_args(c, "docker", "image", "pull", acc->image, NULL);
-}
-
 void kc_cmd_accessory_details(struct kc_cmd *c, const struct kc_accessory *acc)
 {
     kc_cmd_args(c, "docker", "ps", "--filter", NULL);
     kc_cmd_argf(c, "label=service=%s", acc->service);
-}
-
-void kc_cmd_accessory_state(struct kc_cmd *c, const struct kc_accessory *acc)
-{
-    kc_cmd_args(c, "docker", "inspect", "--type", "container", "--format",
-                "{{.State.Status}} {{.RestartCount}} "
-                "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
-                acc->service, NULL);
-}
-
-void kc_cmd_accessory_last_logs(struct kc_cmd *c, const struct kc_accessory *acc, int lines)
-{
-    kc_cmd_args(c, "docker", "logs", "--tail", NULL);
-    kc_cmd_argf(c, "%d", lines);
-    kc_cmd_arg(c, acc->service);
-    kc_cmd_op(c, "2>&1");
 }
 
 void kc_cmd_accessory_directory(struct kc_cmd *c, const struct kc_accessory *acc,
@@ -258,14 +236,6 @@ void kc_cmd_accessory_directory(struct kc_cmd *c, const struct kc_accessory *acc
     free(hp);
 }
 
-void kc_cmd_accessory_file_dir(struct kc_cmd *c, const struct kc_accessory *acc,
-                               const struct kc_mount_spec *f)
-{
-    char *hp = kc_accessory_file_host_path(acc, f);
-    kc_cmd_args(c, "mkdir", "-p", dirname(hp), NULL);
-    free(hp);
-}
-
 void kc_cmd_accessory_file_perms(struct kc_cmd *c, const struct kc_accessory *acc,
                                  const struct kc_mount_spec *f)
 {
@@ -276,11 +246,6 @@ void kc_cmd_accessory_file_perms(struct kc_cmd *c, const struct kc_accessory *ac
         kc_cmd_args(c, "chown", f->owner, hp, NULL);
     }
     free(hp);
-}
-
-void kc_cmd_accessory_env_dir(struct kc_cmd *c, const struct kc_config *cfg)
-{
-    kc_cmd_args(c, "mkdir", "-p", cfg->accessory_env_dir, NULL);
 }
 
 int kc_cmd_accessory_logs(struct kc_cmd *c, const struct kc_accessory *acc,

@@ -2,6 +2,7 @@
  * registry login/logout and server bootstrap (see commands.h). */
 #include "kamal-c/commands.h"
 
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,34 @@ void kc_cmd_docker_install(struct kc_cmd *c)
 void kc_cmd_network_create(struct kc_cmd *c, const char *network)
 {
     kc_cmd_args(c, "docker", "network", "create", network, NULL);
+}
+
+/* ---- images, containers and files, for any verb ---- */
+
+void kc_cmd_image_pull(struct kc_cmd *c, const char *image)
+{
+    kc_cmd_args(c, "docker", "image", "pull", image, NULL);
+}
+
+void kc_cmd_container_state(struct kc_cmd *c, const char *container)
+{
+    kc_cmd_args(c, "docker", "inspect", "--type", "container", "--format",
+                "{{.State.Status}} {{.RestartCount}} "
+                "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+                container, NULL);
+}
+
+void kc_cmd_container_last_logs(struct kc_cmd *c, const char *container, int lines)
+{
+    kc_cmd_args(c, "docker", "logs", "--tail", NULL);
+    kc_cmd_argf(c, "%d", lines);
+    kc_cmd_arg(c, container);
+    kc_cmd_op(c, "2>&1");
+}
+
+void kc_cmd_mkdir_parent(struct kc_cmd *c, const char *path)
+{
+    char *copy = kc_xstrdup(path);
+    kc_cmd_args(c, "mkdir", "-p", dirname(copy), NULL);
+    free(copy);
 }

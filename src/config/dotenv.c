@@ -26,16 +26,13 @@
  *      literal. Variables inside were already expanded by step 5.
  * Beyond dotenv: lines that are not entries, a failing command, an
  * unterminated $( and `$(kamal secrets ...)` are errors naming file:line. */
+#include "kamal-c/proc.h"
 #include "kamal-c/secrets.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define KC_DOTENV_OUTPUT_MAX (1024 * 1024)
 /* What $VAR substitutions may produce in one file, in all. Each line can
@@ -434,8 +431,11 @@ static int parse_entry(struct dotenv *d)
     char *name = kc_xstrndup(d->s + key, key_end - key);
     struct kc_buf v = KC_BUF_INIT;
     int rc = parse_value(d, name, line, d->s + i + 1, vend - (i + 1), &v);
-    if (rc == 0)
+    if (rc == 0) {
         kc_kvlist_set(d->vars, name, kc_buf_str(&v));
+        if (d->opts->on_value)
+            d->opts->on_value(d->opts->ud, kc_buf_str(&v));
+    }
     free(name);
     kc_buf_release(&v);
     advance(d, next);
@@ -459,7 +459,7 @@ static void normalise_newlines(const char *text, size_t len, struct kc_buf *out)
 int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kvlist *vars,
                     const struct kc_dotenv_opts *opts, struct kc_err *err)
 {
-    static const struct kc_dotenv_opts defaults = {NULL, NULL, true};
+    static const struct kc_dotenv_opts defaults = {NULL, NULL, true, NULL};
     struct kc_buf norm = KC_BUF_INIT;
     normalise_newlines(text, len, &norm);
     struct dotenv d = {norm.data, norm.len, 0, 1, file, vars, opts ? opts : &defaults, err, 0};
@@ -484,57 +484,23 @@ int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kv
 
 /* ---- the default runner ---- */
 
-static int wait_child(pid_t pid, int *status)
-{
-    while (waitpid(pid, status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return 0;
-}
-
 int kc_dotenv_run_sh(void *ud, const char *command, struct kc_buf *out, struct kc_err *err)
 {
     (void)ud;
-    int fds[2];
-    if (pipe(fds) < 0)
-        return kc_err_set(err, KC_ECONFIG, "cannot create a pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return kc_err_set(err, KC_ECONFIG, "cannot fork: %s", strerror(e));
-    }
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    bool too_big = false;
-    char chunk[8192];
-    for (;;) {
-        ssize_t r = read(fds[0], chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        if (out->len + (size_t)r > KC_DOTENV_OUTPUT_MAX)
-            too_big = true; /* keep draining so the child can finish */
-        else
-            kc_buf_add(out, chunk, (size_t)r);
-    }
-    close(fds[0]);
-    int status = 0;
-    if (wait_child(pid, &status) < 0)
-        return kc_err_set(err, KC_ECONFIG, "cannot wait for the command: %s", strerror(errno));
-    if (WIFSIGNALED(status))
-        return kc_err_set(err, KC_ECONFIG, "killed by signal %d", WTERMSIG(status));
-    if (WEXITSTATUS(status) != 0)
-        return kc_err_set(err, KC_ECONFIG, "exited with status %d", WEXITSTATUS(status));
-    if (too_big)
+    const char *argv[] = {"/bin/sh", "-c", command, NULL};
+    struct kc_proc p = KC_PROC_INIT;
+    struct kc_proc_result res;
+    p.argv = argv;
+    p.stderr_mode = KC_PROC_ERR_INHERIT;
+    p.out = out;
+    p.cap = KC_DOTENV_OUTPUT_MAX;
+    if (kc_proc_run(&p, &res) != 0)
+        return kc_err_set(err, KC_ECONFIG, "cannot run /bin/sh: %s", strerror(errno));
+    if (res.signal)
+        return kc_err_set(err, KC_ECONFIG, "killed by signal %d", res.signal);
+    if (res.status != 0)
+        return kc_err_set(err, KC_ECONFIG, "exited with status %d", res.status);
+    if (res.truncated)
         return kc_err_set(err, KC_ECONFIG, "output larger than %d bytes", KC_DOTENV_OUTPUT_MAX);
     if (out->data == NULL)
         kc_buf_add(out, "", 0);

@@ -17,6 +17,7 @@
 #include "accessory_int.h"
 #include "kamal-c/accessory.h"
 #include "kamal-c/ops.h"
+#include "kamal-c/steps.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static void decide_existing(struct kc_ctx *ctx, struct kc_host *h, const struct 
     if (strcmp(p->status, "running") == 0 && restarts > 0) {
         /* caught between two crashes, a crash loop looks like running */
         struct kc_err ignored = KC_ERR_INIT;
-        if (step_crash_loop_check(ctx, h, w->acc, &looping, &ignored) != 0)
+        if (kc_step_crash_loop_check(ctx, h, w->acc->service, &looping, &ignored) != 0)
             looping = false;
         kc_err_release(&ignored);
     }
@@ -155,17 +156,13 @@ static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_dec
                      const struct kc_accessory *acc, struct kc_err *err)
 {
     int rc =
-        step_simple(h, d->action == KC_ACT_START ? kc_cmd_accessory_start : kc_cmd_accessory_unpause,
+        kc_acc_step(h, d->action == KC_ACT_START ? kc_cmd_accessory_start : kc_cmd_accessory_unpause,
                     acc, KC_MUTATE | KC_CHECK, NULL, err);
     if (rc == 0)
-        rc = step_confirm(ctx, h, acc, err);
+        rc = kc_acc_wait_running(ctx, h, acc, err);
     if (rc)
         return rc;
-    char *msg = kc_xasprintf("Started %s accessory", acc->name);
-    struct kc_err aerr = KC_ERR_INIT;
-    kc_audit(ctx, h, NULL, msg, &aerr);
-    kc_err_release(&aerr);
-    free(msg);
+    kc_step_audit(ctx, h, "Started %s accessory", acc->name);
     const char *did = d->action == KC_ACT_START ? "docker start" : "docker unpause";
     if (d->diffs.n) {
         char *detail = drift_detail(d, acc->name, did);
@@ -207,12 +204,12 @@ static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     const struct kc_acc_probe *p = &job->probe.acc[k];
     int rc = 0;
     if (job->dec[k].action == KC_ACT_REPLACE)
-        rc = step_simple(h, kc_cmd_accessory_rm, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
+        rc = kc_acc_step(h, kc_cmd_accessory_rm, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
     else
         rc = refuse_foreign_label(h, w->acc, err);
     double t0 = kc_now();
     if (rc == 0)
-        rc = step_boot(ctx, h, w, !p->image_present, !job->probe.network_exists, err);
+        rc = kc_acc_boot_steps(ctx, h, w, !p->image_present, !job->probe.network_exists, err);
     if (rc == 0) {
         char *detail = ctx->g.dry_run
                            ? kc_xstrdup("docker run")
@@ -241,7 +238,7 @@ static int act_one(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, 
     case KC_ACT_FAIL:
         kc_err_set(err, KC_EREMOTE, "%s: %s", acc->name, d->fail);
         if (d->fail_logs)
-            step_attach_logs(h, acc, err);
+            kc_step_attach_logs(h, acc->service, err);
         return KC_EREMOTE;
     }
     return 0;
@@ -255,9 +252,9 @@ static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     for (size_t k = 0; k < job->n; k++) {
         struct kc_err one = KC_ERR_INIT;
         int rc = act_one(ctx, h, job, k, &one);
-        worst = acc_fold(ctx, h->name, job->set->accs[job->idx[k]]->name, rc, &one, worst, err);
+        worst = kc_acc_fold(ctx, h->name, job->set->accs[job->idx[k]]->name, rc, &one, worst, err);
         kc_err_release(&one);
-        if (!acc_host_usable(rc))
+        if (!kc_acc_host_usable(rc))
             break;
     }
     return worst;
@@ -315,7 +312,7 @@ static void jobs_init(struct acc_set *set, bool fail_on_drift, struct host_job *
         j->set = set;
         j->fail_on_drift = fail_on_drift;
         j->idx = kc_xcalloc(set->n + 1, sizeof *j->idx);
-        j->n = acc_set_on_host(set, set->hosts.v[i], j->idx);
+        j->n = kc_acc_set_on_host(set, set->hosts.v[i], j->idx);
         j->dec = kc_xcalloc(j->n + 1, sizeof *j->dec);
     }
 }
@@ -375,14 +372,14 @@ static int finish(struct kc_ctx *ctx, struct acc_set *set, struct host_job *jobs
 int kc_accessory_boot(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
 {
     struct acc_set set;
-    int rc = acc_set_select(ctx, req->name, true, &set, err);
+    int rc = kc_acc_set_select(ctx, req->name, true, &set, err);
     if (rc == 0)
-        rc = acc_set_prepare(&set, err);
+        rc = kc_acc_set_prepare(&set, err);
     if (rc) {
-        acc_set_release(&set);
+        kc_acc_set_release(&set);
         return rc;
     }
-    acc_set_note_empty(&set);
+    kc_acc_set_note_empty(&set);
     size_t n = set.hosts.n;
     struct host_job *jobs = kc_xcalloc(n + 1, sizeof *jobs);
     struct kc_err *errs = kc_xcalloc(n + 1, sizeof *errs);
@@ -415,6 +412,6 @@ int kc_accessory_boot(struct kc_ctx *ctx, const struct kc_acc_request *req, stru
     free(errs);
     free(pick);
     jobs_release(jobs, n);
-    acc_set_release(&set);
+    kc_acc_set_release(&set);
     return rc;
 }

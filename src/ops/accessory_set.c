@@ -29,8 +29,8 @@ static int unknown_accessory(const struct kc_config *cfg, const char *name, stru
     return KC_EUSAGE;
 }
 
-int acc_set_select(struct kc_ctx *ctx, const char *name, bool allow_all, struct acc_set *set,
-                   struct kc_err *err)
+int kc_acc_set_select(struct kc_ctx *ctx, const char *name, bool allow_all, struct acc_set *set,
+                      struct kc_err *err)
 {
     const struct kc_config *cfg = ctx->cfg;
     memset(set, 0, sizeof *set);
@@ -55,7 +55,7 @@ int acc_set_select(struct kc_ctx *ctx, const char *name, bool allow_all, struct 
     return 0;
 }
 
-void acc_set_note_empty(const struct acc_set *set)
+void kc_acc_set_note_empty(const struct acc_set *set)
 {
     for (size_t j = 0; j < set->n; j++) {
         bool any = false;
@@ -67,7 +67,7 @@ void acc_set_note_empty(const struct acc_set *set)
     }
 }
 
-size_t acc_set_on_host(const struct acc_set *set, const char *host, size_t *idx)
+size_t kc_acc_set_on_host(const struct acc_set *set, const char *host, size_t *idx)
 {
     size_t k = 0;
     for (size_t j = 0; j < set->n; j++)
@@ -206,7 +206,7 @@ static int check_registry_secrets(struct kc_ctx *ctx, const struct kc_registry *
     return rc;
 }
 
-int acc_set_prepare(struct acc_set *set, struct kc_err *err)
+int kc_acc_set_prepare(struct acc_set *set, struct kc_err *err)
 {
     for (size_t i = 0; i < set->n; i++) {
         bool used = false;
@@ -230,7 +230,7 @@ int acc_set_prepare(struct acc_set *set, struct kc_err *err)
     return 0;
 }
 
-void acc_set_release(struct acc_set *set)
+void kc_acc_set_release(struct acc_set *set)
 {
     for (size_t i = 0; i < set->n; i++) {
         struct acc_want *w = &set->want[i];
@@ -246,8 +246,8 @@ void acc_set_release(struct acc_set *set)
     memset(set, 0, sizeof *set);
 }
 
-int acc_fold(struct kc_ctx *ctx, const char *host, const char *name, int rc, struct kc_err *one,
-             int worst, struct kc_err *host_err)
+int kc_acc_fold(struct kc_ctx *ctx, const char *host, const char *name, int rc, struct kc_err *one,
+                int worst, struct kc_err *host_err)
 {
     if (rc == 0)
         return worst;
@@ -257,7 +257,7 @@ int acc_fold(struct kc_ctx *ctx, const char *host, const char *name, int rc, str
     return kc_code_worst(worst, rc);
 }
 
-bool acc_host_usable(int rc)
+bool kc_acc_host_usable(int rc)
 {
     return rc != KC_EUNREACHABLE && rc != KC_EINTERRUPTED;
 }

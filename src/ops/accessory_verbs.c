@@ -4,6 +4,7 @@
 #include "accessory_int.h"
 #include "kamal-c/accessory.h"
 #include "kamal-c/ops.h"
+#include "kamal-c/steps.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,50 +23,38 @@ static int each_acc_host(struct kc_host *h, void *ud, struct kc_err *err)
     struct each_acc *job = ud;
     struct acc_set *set = job->set;
     size_t *idx = kc_xcalloc(set->n + 1, sizeof *idx);
-    size_t n = acc_set_on_host(set, h->name, idx);
+    size_t n = kc_acc_set_on_host(set, h->name, idx);
     int worst = 0;
     for (size_t k = 0; k < n; k++) {
         struct kc_err one = KC_ERR_INIT;
         int rc = job->fn(set->ctx, h, &set->want[idx[k]], &one);
-        worst = acc_fold(set->ctx, h->name, set->accs[idx[k]]->name, rc, &one, worst, err);
+        worst = kc_acc_fold(set->ctx, h->name, set->accs[idx[k]]->name, rc, &one, worst, err);
         kc_err_release(&one);
-        if (!acc_host_usable(rc))
+        if (!kc_acc_host_usable(rc))
             break;
     }
     free(idx);
     return worst;
 }
 
-static int details_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w,
-                       struct kc_err *err);
-
-/* Selects, prepares when asked, locks (mutating verbs) and runs fn for every
- * (host, accessory). */
+/* Selects, prepares when asked, locks (verbs whose table entry says
+ * KC_V_LOCK) and runs fn for every (host, accessory). */
 static int on_accessory_hosts(struct kc_ctx *ctx, const struct kc_acc_request *req, bool allow_all,
                               bool prepare, acc_host_fn fn, struct kc_err *err)
 {
     struct acc_set set;
-    int rc = acc_set_select(ctx, req->name, allow_all, &set, err);
+    int rc = kc_acc_set_select(ctx, req->name, allow_all, &set, err);
     if (rc == 0 && prepare)
-        rc = acc_set_prepare(&set, err);
-    if (rc == 0 && set.hosts.n && fn != details_one)
-        rc = kc_lock_take(ctx, NULL, err); /* every verb here but details mutates */
+        rc = kc_acc_set_prepare(&set, err);
+    if (rc == 0 && set.hosts.n && ctx->may_lock)
+        rc = kc_lock_take(ctx, NULL, err);
     if (rc == 0) {
-        acc_set_note_empty(&set);
+        kc_acc_set_note_empty(&set);
         struct each_acc job = {&set, fn};
         rc = kc_verb_each_host(ctx, &set.hosts, each_acc_host, &job, err);
     }
-    acc_set_release(&set);
+    kc_acc_set_release(&set);
     return rc;
-}
-
-static void audit(struct kc_ctx *ctx, struct kc_host *h, const char *fmt, const char *name)
-{
-    char *msg = kc_xasprintf(fmt, name);
-    struct kc_err ignored = KC_ERR_INIT;
-    kc_audit(ctx, h, NULL, msg, &ignored);
-    kc_err_release(&ignored);
-    free(msg);
 }
 
 /* ---- reboot: pull first (shorter downtime), then replace ---- */
@@ -74,24 +63,24 @@ static int reboot_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
                       struct kc_err *err)
 {
     const struct kc_accessory *acc = w->acc;
-    int rc = step_network(h, acc, err);
+    int rc = kc_acc_network(h, acc, err);
     if (rc == 0)
-        rc = step_login(ctx, h, acc, err);
+        rc = kc_acc_login(ctx, h, acc, err);
     if (rc == 0)
-        rc = step_simple(h, kc_cmd_accessory_pull, acc, KC_MUTATE | KC_CHECK, NULL, err);
+        rc = kc_step_pull(h, acc->image, err);
     if (rc == KC_EREMOTE)
         kc_err_prefix(err, "%s: image pull failed, the running container was left alone",
                       acc->name);
     if (rc == 0) {
         /* stop errors (no container) don't matter: prune removes what is left */
         struct kc_err ignored = KC_ERR_INIT;
-        step_simple(h, kc_cmd_accessory_stop, acc, KC_MUTATE, NULL, &ignored);
+        kc_acc_step(h, kc_cmd_accessory_stop, acc, KC_MUTATE, NULL, &ignored);
         kc_err_release(&ignored);
-        rc = step_simple(h, kc_cmd_accessory_prune, acc, KC_MUTATE | KC_CHECK, NULL, err);
+        rc = kc_acc_step(h, kc_cmd_accessory_prune, acc, KC_MUTATE | KC_CHECK, NULL, err);
     }
     double t0 = kc_now();
     if (rc == 0)
-        rc = step_boot(ctx, h, w, false, false, err);
+        rc = kc_acc_boot_steps(ctx, h, w, false, false, err);
     if (rc == 0) {
         char *detail = ctx->g.dry_run ? NULL : kc_xasprintf("running after %.1f s", kc_now() - t0);
         kc_report(ctx, h->name, acc->name, "rebooted", detail);
@@ -110,14 +99,14 @@ int kc_accessory_reboot(struct kc_ctx *ctx, const struct kc_acc_request *req, st
 static int start_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w,
                      struct kc_err *err)
 {
-    int rc = step_simple(h, kc_cmd_accessory_start, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
+    int rc = kc_acc_step(h, kc_cmd_accessory_start, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
     if (rc == KC_EREMOTE)
         kc_err_set_hint(err, "if it does not exist yet, run 'kamal-c accessory boot %s'",
                         w->acc->name);
     if (rc == 0)
-        rc = step_confirm(ctx, h, w->acc, err);
+        rc = kc_acc_wait_running(ctx, h, w->acc, err);
     if (rc == 0) {
-        audit(ctx, h, "Started %s accessory", w->acc->name);
+        kc_step_audit(ctx, h, "Started %s accessory", w->acc->name);
         kc_report(ctx, h->name, w->acc->name, "started", NULL);
     }
     return rc;
@@ -128,7 +117,7 @@ static int stop_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want
 {
     struct kc_exec_result res;
     kc_exec_result_init(&res);
-    int rc = step_simple(h, kc_cmd_accessory_stop, w->acc, KC_MUTATE, &res, err);
+    int rc = kc_acc_step(h, kc_cmd_accessory_stop, w->acc, KC_MUTATE, &res, err);
     if (rc == 0 && res.status != 0) {
         if (strstr(kc_buf_str(&res.err), "No such container")) {
             kc_report(ctx, h->name, w->acc->name, "absent", "no container to stop");
@@ -137,7 +126,7 @@ static int stop_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want
             kc_err_set_remote(err, kc_buf_str(&res.err));
         }
     } else if (rc == 0) {
-        audit(ctx, h, "Stopped %s accessory", w->acc->name);
+        kc_step_audit(ctx, h, "Stopped %s accessory", w->acc->name);
         kc_report(ctx, h->name, w->acc->name, "stopped", NULL);
     }
     kc_exec_result_release(&res);
@@ -173,16 +162,16 @@ static int remove_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
 {
     const struct kc_accessory *acc = w->acc;
     struct kc_err ignored = KC_ERR_INIT;
-    step_simple(h, kc_cmd_accessory_stop, acc, KC_MUTATE, NULL, &ignored);
+    kc_acc_step(h, kc_cmd_accessory_stop, acc, KC_MUTATE, NULL, &ignored);
     kc_err_release(&ignored);
-    int rc = step_simple(h, kc_cmd_accessory_prune, acc, KC_MUTATE | KC_CHECK, NULL, err);
+    int rc = kc_acc_step(h, kc_cmd_accessory_prune, acc, KC_MUTATE | KC_CHECK, NULL, err);
     if (rc == 0) {
-        audit(ctx, h, "Remove %s accessory container", acc->name);
-        rc = step_simple(h, kc_cmd_accessory_remove_image, acc, KC_MUTATE | KC_CHECK, NULL, err);
+        kc_step_audit(ctx, h, "Remove %s accessory container", acc->name);
+        rc = kc_acc_step(h, kc_cmd_accessory_remove_image, acc, KC_MUTATE | KC_CHECK, NULL, err);
     }
     if (rc == 0) {
-        audit(ctx, h, "Removed %s accessory image", acc->name);
-        rc = step_simple(h, kc_cmd_accessory_remove_dir, acc, KC_MUTATE | KC_CHECK, NULL, err);
+        kc_step_audit(ctx, h, "Removed %s accessory image", acc->name);
+        rc = kc_acc_step(h, kc_cmd_accessory_remove_dir, acc, KC_MUTATE | KC_CHECK, NULL, err);
     }
     if (rc == 0)
         kc_report(ctx, h->name, acc->name, "removed", "container, image and data directory");
@@ -208,7 +197,7 @@ int kc_accessory_remove(struct kc_ctx *ctx, const struct kc_acc_request *req, st
 static int upload_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w,
                       struct kc_err *err)
 {
-    int rc = step_files(h, w, err);
+    int rc = kc_acc_files(h, w, err);
     if (rc == 0) {
         char *detail = kc_xasprintf("%zu file%s", w->acc->nfiles, w->acc->nfiles == 1 ? "" : "s");
         kc_report(ctx, h->name, w->acc->name, "uploaded", detail);
@@ -220,7 +209,7 @@ static int upload_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
 static int directories_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w,
                            struct kc_err *err)
 {
-    int rc = step_directories(h, w->acc, err);
+    int rc = kc_acc_directories(h, w->acc, err);
     if (rc == 0) {
         char *detail = kc_xasprintf("%zu director%s", w->acc->ndirectories,
                                     w->acc->ndirectories == 1 ? "y" : "ies");
@@ -248,7 +237,7 @@ static int details_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_w
 {
     struct kc_exec_result res;
     kc_exec_result_init(&res);
-    int rc = step_simple(h, kc_cmd_accessory_details, w->acc, KC_PROBE | KC_CHECK, &res, err);
+    int rc = kc_acc_step(h, kc_cmd_accessory_details, w->acc, KC_PROBE | KC_CHECK, &res, err);
     if (rc == 0) {
         char *label = kc_xasprintf("Accessory %s Host", w->acc->name);
         kc_out_block(ctx->out, label, h->name, kc_buf_str(&res.out));
@@ -325,12 +314,12 @@ static int follow_host(struct kc_host *h, void *ud, struct kc_err *err)
 int kc_accessory_logs(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
 {
     struct acc_set set;
-    int rc = acc_set_select(ctx, req->name, false, &set, err);
+    int rc = kc_acc_set_select(ctx, req->name, false, &set, err);
     if (rc) {
-        acc_set_release(&set);
+        kc_acc_set_release(&set);
         return rc;
     }
-    acc_set_note_empty(&set);
+    kc_acc_set_note_empty(&set);
     if (req->logs.follow) {
         struct follow_job job = {ctx, set.accs[0], &req->logs};
         rc = kc_verb_each_host(ctx, &set.hosts, follow_host, &job, err);
@@ -347,7 +336,7 @@ int kc_accessory_logs(struct kc_ctx *ctx, const struct kc_acc_request *req, stru
         free(errs);
         free(hosts);
     }
-    acc_set_release(&set);
+    kc_acc_set_release(&set);
     return rc;
 }
 
@@ -364,7 +353,7 @@ static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
     struct kc_cmd c = KC_CMD_INIT;
     struct kc_exec_result res;
     kc_exec_result_init(&res);
-    int rc = job->req->reuse ? 0 : step_login(ctx, h, job->acc, err);
+    int rc = job->req->reuse ? 0 : kc_acc_login(ctx, h, job->acc, err);
     if (rc == 0)
         rc = kc_cmd_accessory_exec(&c, ctx->cfg, job->acc, job->req->command, job->req->reuse,
                                    false, err);
@@ -383,12 +372,8 @@ static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
                             res.status);
     }
     if (rc == 0 || rc == KC_EREMOTE) {
-        char *msg =
-            kc_xasprintf("Executed cmd '%s' on %s accessory", job->req->command, job->acc->name);
-        struct kc_err ignored = KC_ERR_INIT;
-        kc_audit(ctx, h, NULL, msg, &ignored);
-        kc_err_release(&ignored);
-        free(msg);
+        kc_step_audit(ctx, h, "Executed cmd '%s' on %s accessory", job->req->command,
+                      job->acc->name);
     }
     kc_cmd_release(&c);
     kc_exec_result_release(&res);
@@ -400,7 +385,7 @@ static int exec_interactive(struct kc_ctx *ctx, const struct kc_acc_request *req
 {
     struct kc_host *h = kc_ctx_host(ctx, host);
     struct kc_cmd c = KC_CMD_INIT;
-    int rc = req->reuse ? 0 : step_login(ctx, h, acc, err);
+    int rc = req->reuse ? 0 : kc_acc_login(ctx, h, acc, err);
     if (rc == 0)
         rc = kc_cmd_accessory_exec(&c, ctx->cfg, acc, req->command, req->reuse, true, err);
     int status = 0;
@@ -421,15 +406,15 @@ static int exec_interactive(struct kc_ctx *ctx, const struct kc_acc_request *req
 int kc_accessory_exec(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
 {
     struct acc_set set;
-    int rc = acc_set_select(ctx, req->name, false, &set, err);
+    int rc = kc_acc_set_select(ctx, req->name, false, &set, err);
     if (rc == 0 && set.hosts.n == 0) {
-        acc_set_note_empty(&set);
+        kc_acc_set_note_empty(&set);
     } else if (rc == 0 && req->interactive) {
         rc = exec_interactive(ctx, req, set.accs[0], set.hosts.v[0], err);
     } else if (rc == 0) {
         struct exec_job job = {ctx, req, set.accs[0]};
         rc = kc_verb_each_host(ctx, &set.hosts, exec_host, &job, err);
     }
-    acc_set_release(&set);
+    kc_acc_set_release(&set);
     return rc;
 }

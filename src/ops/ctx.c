@@ -255,6 +255,7 @@ int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
         .max_starts = cfg->sshkit.max_concurrent_starts,
         .connect_timeout = 0,
         .cancel = ctx->cancel,
+        .transport = ctx->transport,
     };
     fo.connect_timeout = env_seconds("KAMAL_C_CONNECT_TIMEOUT");
     fo.keepalive = env_seconds("KAMAL_C_KEEPALIVE");
@@ -287,12 +288,45 @@ struct kc_host **kc_ctx_fleet_hosts(struct kc_ctx *ctx, const struct kc_strvec *
     return hosts;
 }
 
+/* A $(command) of a secrets file, through the local choke point: -v shows
+ * the command (values parsed before it are already redacted), never its
+ * output; its stderr reaches the terminal as is. */
+static int run_substitution(void *ud, const char *command, struct kc_buf *out, struct kc_err *err)
+{
+    struct kc_ctx *ctx = ud;
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_args(&c, "/bin/sh", "-c", command, NULL);
+    struct kc_local_opts opts = {.stderr_to_terminal = true};
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    int rc = kc_local_run(ctx, &c, KC_PROBE | KC_SECRET_OUTPUT, &opts, &res, err);
+    if (rc)
+        err->code = KC_ECONFIG;
+    else if (res.signal[0])
+        rc = kc_err_set(err, KC_ECONFIG, "killed by signal %s", res.signal);
+    else if (res.status != 0)
+        rc = kc_err_set(err, KC_ECONFIG, "exited with status %d", res.status);
+    else if (res.truncated)
+        rc = kc_err_set(err, KC_ECONFIG, "output larger than %d bytes", KC_PROC_CAP_DEFAULT);
+    if (rc == 0)
+        kc_buf_add(out, res.out.data ? res.out.data : "", res.out.len);
+    kc_exec_result_release(&res);
+    kc_cmd_release(&c);
+    return rc ? KC_ECONFIG : 0;
+}
+
+static void redact_value(void *ud, const char *value)
+{
+    struct kc_ctx *ctx = ud;
+    kc_out_add_secret(ctx->out, value);
+}
+
 int kc_ctx_secrets(struct kc_ctx *ctx, struct kc_err *err)
 {
     pthread_mutex_lock(&ctx->lazy_mu);
     int rc = 0;
     if (!ctx->secrets.loaded) {
-        struct kc_dotenv_opts o = {NULL, NULL, true};
+        struct kc_dotenv_opts o = {run_substitution, ctx, true, redact_value};
         rc = kc_secrets_load(&ctx->secrets, &o, err);
         for (size_t i = 0; rc == 0 && i < ctx->secrets.values.n; i++)
             kc_out_add_secret(ctx->out, ctx->secrets.values.v[i].value);
@@ -315,9 +349,9 @@ const char *kc_ctx_performer(struct kc_ctx *ctx)
     if (ctx->performer == NULL) {
         const char *git[] = {"git", "config", "user.email", NULL};
         const char *who[] = {"whoami", NULL};
-        ctx->performer = kc_local_line(git);
+        ctx->performer = kc_local_line(ctx, git);
         if (ctx->performer == NULL)
-            ctx->performer = kc_local_line(who);
+            ctx->performer = kc_local_line(ctx, who);
         if (ctx->performer == NULL)
             ctx->performer = kc_xstrdup("unknown");
     }

@@ -1,160 +1,181 @@
-/* local.c - fork/exec of local programs, output captured (see local.h). */
+/* local.c - kc_local_run: the choke point for programs run on this machine
+ * (see local.h). Processes are started by util/proc.c. */
 #include "kamal-c/local.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 extern char **environ;
 
-#define KC_LOCAL_CAP (1024 * 1024)
+#define KC_LOCAL_HOST "local"
 
-static void child(const char *const argv[], char *const envp[], int infd, int outfd,
-                  bool merge_stderr)
+/* Our environment with env's variables set on top. */
+static void build_env(const struct kc_kvlist *env, struct kc_strvec *out)
 {
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(infd >= 0 ? infd : devnull, 0);
-    dup2(outfd, 1);
-    dup2(merge_stderr ? outfd : devnull, 2);
-    if (envp)
-        environ = (char **)envp;
-    execvp(argv[0], (char *const *)argv);
-    _exit(127);
+    for (char **e = environ; *e; e++) {
+        size_t kl = strcspn(*e, "=");
+        bool replaced = false;
+        for (size_t i = 0; env && i < env->n && !replaced; i++)
+            replaced = strlen(env->v[i].key) == kl && strncmp(*e, env->v[i].key, kl) == 0;
+        if (!replaced)
+            kc_strvec_push(out, *e);
+    }
+    for (size_t i = 0; env && i < env->n; i++)
+        kc_strvec_pushf(out, "%s=%s", env->v[i].key, env->v[i].value);
 }
 
-int kc_local_run(const char *const argv[], char *const envp[], bool merge_stderr,
-                 struct kc_buf *out, int *status)
+/* The command's tokens as argv; only plain arguments run without a shell. */
+static int build_argv(const struct kc_cmd *cmd, const char *display, struct kc_strvec *argv,
+                      struct kc_err *err)
 {
-    return kc_local_run_stdin(argv, envp, NULL, merge_stderr, out, status);
-}
-
-static int cloexec_pipe(int fds[2])
-{
-    if (pipe(fds) != 0)
-        return -1;
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    for (size_t i = 0; i < cmd->n; i++) {
+        if (cmd->toks[i].kind != KC_TOK_ARG)
+            return kc_err_set(err, KC_EREMOTE,
+                              "cannot run '%s' locally: only plain arguments run without a shell",
+                              display);
+        kc_strvec_push(argv, cmd->toks[i].text);
+    }
+    if (argv->n == 0)
+        return kc_err_set(err, KC_EREMOTE, "cannot run an empty local command");
     return 0;
 }
 
-/* Writes all of data to fd (the child's stdin) and closes it. */
-static void feed(int fd, const char *data)
+struct trace {
+    struct kc_out *out;
+    bool show; /* -v and the output is not secret */
+    const struct kc_local_opts *opts;
+};
+
+static int on_line(void *ud, const char *line, size_t len, bool is_stderr)
 {
-    size_t left = strlen(data);
-    while (left) {
-        ssize_t w = write(fd, data, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        data += w;
-        left -= (size_t)w;
+    struct trace *t = ud;
+    if (t->show) {
+        char *l = kc_xstrndup(line, len);
+        kc_out_trace_output(t->out, KC_LOCAL_HOST, l, is_stderr);
+        free(l);
     }
-    close(fd);
+    return t->opts && t->opts->on_line ? t->opts->on_line(t->opts->ud, line, len, is_stderr) : 0;
 }
 
-/* Reads the child's output until EOF; when cancel is set, stops the child. */
-static bool drain_child(int fd, pid_t pid, struct kc_buf *out, const volatile sig_atomic_t *cancel)
+static void signal_name(int sig, char out[32])
 {
-    char chunk[4096];
-    bool stopped = false;
-    double kill_at = 0;
-    for (;;) {
-        if (cancel && *cancel && !stopped) {
-            kill(pid, SIGTERM);
-            stopped = true;
-            kill_at = kc_now() + 5;
-        }
-        if (stopped && kill_at && kc_now() > kill_at) {
-            kill(pid, SIGKILL);
-            kill_at = 0;
-        }
-        struct pollfd p = {fd, POLLIN, 0};
-        int n = poll(&p, 1, 100);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0)
-            continue;
-        ssize_t r = read(fd, chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return stopped;
-        if (out && out->len < KC_LOCAL_CAP)
-            kc_buf_add(out, chunk, (size_t)r);
-    }
+    static const struct {
+        int sig;
+        const char *name;
+    } names[] = {{SIGTERM, "TERM"}, {SIGKILL, "KILL"}, {SIGINT, "INT"},   {SIGHUP, "HUP"},
+                 {SIGQUIT, "QUIT"}, {SIGABRT, "ABRT"}, {SIGSEGV, "SEGV"}, {SIGPIPE, "PIPE"}};
+    snprintf(out, 32, "%d", sig);
+    for (size_t i = 0; i < KC_ARRAY_LEN(names); i++)
+        if (names[i].sig == sig)
+            snprintf(out, 32, "%s", names[i].name);
 }
 
-static int run(const char *const argv[], char *const envp[], const char *stdin_data,
-               bool merge_stderr, struct kc_buf *out, int *status,
-               const volatile sig_atomic_t *cancel)
+static int failed(const char *display, const struct kc_exec_result *res, struct kc_err *err)
 {
-    int fds[2], in[2] = {-1, -1};
-    if (cloexec_pipe(fds) != 0)
-        return -1;
-    if (stdin_data && cloexec_pipe(in) != 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(fds[0]);
-        close(fds[1]);
-        if (stdin_data) {
-            close(in[0]);
-            close(in[1]);
-        }
-        errno = e;
-        return -1;
-    }
-    if (pid == 0)
-        child(argv, envp, in[0], fds[1], merge_stderr);
-    close(fds[1]);
-    if (stdin_data) {
-        close(in[0]);
-        feed(in[1], stdin_data); /* small (a password): fits the pipe buffer */
-    }
-    bool stopped = drain_child(fds[0], pid, out, cancel);
-    close(fds[0]);
-    int ws = 0;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        ;
-    *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-    return stopped ? 1 : 0;
+    kc_err_set(err, KC_EREMOTE, "local command failed with exit status %d", res->status);
+    kc_err_set_host(err, KC_LOCAL_HOST);
+    kc_err_set_command(err, display);
+    kc_err_set_remote(err, res->err.len ? kc_buf_str(&res->err) : kc_buf_str(&res->out));
+    return KC_EREMOTE;
 }
 
-int kc_local_run_stdin(const char *const argv[], char *const envp[], const char *stdin_data,
-                       bool merge_stderr, struct kc_buf *out, int *status)
+/* Starts the program and waits for it. */
+static int spawn(struct kc_ctx *ctx, const struct kc_cmd *cmd, unsigned flags,
+                 const struct kc_local_opts *opts, const char *display, struct kc_exec_result *res,
+                 struct kc_err *err)
 {
-    return run(argv, envp, stdin_data, merge_stderr, out, status, NULL);
+    struct kc_strvec argv = KC_STRVEC_INIT, env = KC_STRVEC_INIT;
+    int rc = build_argv(cmd, display, &argv, err);
+    if (rc)
+        return rc;
+    if (opts && opts->env)
+        build_env(opts->env, &env);
+    bool verbose = ctx->out->verbosity > 0 && !(flags & KC_QUIET);
+    struct trace t = {ctx->out, verbose && !(flags & KC_SECRET_OUTPUT), opts};
+    struct kc_proc p = KC_PROC_INIT;
+    struct kc_proc_result pr;
+    p.argv = (const char *const *)argv.v;
+    p.envp = env.n ? env.v : NULL;
+    p.stdin_data = cmd->stdin_data;
+    p.stdin_len = cmd->stdin_len;
+    p.stderr_mode = opts && opts->merge_stderr         ? KC_PROC_ERR_MERGE
+                    : opts && opts->stderr_to_terminal ? KC_PROC_ERR_INHERIT
+                                                       : KC_PROC_ERR_CAPTURE;
+    p.out = &res->out;
+    p.err = &res->err;
+    p.cap = opts ? opts->cap : 0;
+    p.on_line = t.show || (opts && opts->on_line) ? on_line : NULL;
+    p.ud = &t;
+    p.cancel = ctx->cancel;
+    if (verbose)
+        kc_out_trace_cmd(ctx->out, KC_LOCAL_HOST, display);
+    if (verbose && (flags & KC_SECRET_OUTPUT))
+        kc_out_trace_output(ctx->out, KC_LOCAL_HOST,
+                            "(output not shown: it may be derived from secrets)", false);
+    if (kc_proc_run(&p, &pr) != 0) {
+        rc = kc_err_set(err, KC_EREMOTE, "could not run '%s': %s", argv.v[0], strerror(errno));
+    } else {
+        res->status = pr.status;
+        res->truncated = pr.truncated;
+        if (pr.signal)
+            signal_name(pr.signal, res->signal);
+        if (pr.cancelled && kc_ctx_cancelled(ctx))
+            rc = kc_err_set(err, KC_EINTERRUPTED, "'%s' was stopped: interrupted", display);
+        else if ((flags & KC_CHECK) && pr.status != 0)
+            rc = failed(display, res, err);
+    }
+    kc_strvec_release(&argv);
+    kc_strvec_release(&env);
+    return rc;
 }
 
-int kc_local_run_cancellable(const char *const argv[], char *const envp[], bool merge_stderr,
-                             struct kc_buf *out, int *status, const volatile sig_atomic_t *cancel)
+int kc_local_run(struct kc_ctx *ctx, const struct kc_cmd *cmd, unsigned flags,
+                 const struct kc_local_opts *opts, struct kc_exec_result *res, struct kc_err *err)
 {
-    return run(argv, envp, NULL, merge_stderr, out, status, cancel);
+    struct kc_exec_result mine;
+    if (res == NULL) {
+        kc_exec_result_init(&mine);
+        res = &mine;
+    }
+    kc_buf_reset(&res->out);
+    kc_buf_reset(&res->err);
+    res->status = 0;
+    res->truncated = false;
+    res->signal[0] = '\0';
+    char *display = kc_cmd_render_display(cmd);
+    int rc = 0;
+    if ((flags & KC_MUTATE) && ctx->g.dry_run)
+        kc_out_planned(ctx->out, KC_LOCAL_HOST, display);
+    else
+        rc = spawn(ctx, cmd, flags, opts, display, res, err);
+    free(display);
+    if (res == &mine)
+        kc_exec_result_release(&mine);
+    return rc;
 }
 
-char *kc_local_line(const char *const argv[])
+char *kc_local_line(struct kc_ctx *ctx, const char *const argv[])
 {
-    struct kc_buf out = KC_BUF_INIT;
-    int status = 0;
+    struct kc_cmd c = KC_CMD_INIT;
+    for (size_t i = 0; argv[i]; i++)
+        kc_cmd_arg(&c, argv[i]);
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    struct kc_err ignored = KC_ERR_INIT;
     char *line = NULL;
-    if (kc_local_run(argv, NULL, false, &out, &status) == 0 && status == 0) {
-        const char *s = kc_buf_str(&out);
+    if (kc_local_run(ctx, &c, KC_PROBE | KC_QUIET, NULL, &res, &ignored) == 0 && res.status == 0) {
+        const char *s = kc_buf_str(&res.out);
         size_t n = strcspn(s, "\n");
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\r'))
             n--;
         if (n)
             line = kc_xstrndup(s, n);
     }
-    kc_buf_release(&out);
+    kc_err_release(&ignored);
+    kc_exec_result_release(&res);
+    kc_cmd_release(&c);
     return line;
 }

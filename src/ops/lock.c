@@ -93,14 +93,14 @@ static char *resolve_version(struct kc_ctx *ctx)
     if (env && *env)
         return kc_xstrdup(env);
     const char *git[] = {"git", "rev-parse", "HEAD", NULL};
-    char *v = kc_local_line(git);
+    char *v = kc_local_line(ctx, git);
     return v ? v : kc_xstrdup("unknown");
 }
 
-static char *locked_by(void)
+static char *locked_by(struct kc_ctx *ctx)
 {
     const char *git[] = {"git", "config", "user.name", NULL};
-    char *name = kc_local_line(git);
+    char *name = kc_local_line(ctx, git);
     return name ? name : kc_xstrdup("Unknown");
 }
 
@@ -194,7 +194,7 @@ static char *lock_payload(struct kc_ctx *ctx, const char *message)
 {
     char when[32];
     kc_utc_iso8601(when);
-    char *by = locked_by();
+    char *by = locked_by(ctx);
     char *version = resolve_version(ctx);
     char *details = kc_lock_details(by, when, version, message ? message : KC_AUTOMATIC_LOCK);
     char *b64 = kc_base64_mime(details, strlen(details));

@@ -1,23 +1,10 @@
-/* report.c - audit lines, per-host error reporting and confirmations. */
-#include "kamal-c/commands.h"
+/* report.c - per-host error reporting, outcomes and confirmations. */
 #include "kamal-c/ops.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int kc_audit(struct kc_ctx *ctx, struct kc_host *h, const char *detail, const char *message,
-             struct kc_err *err)
-{
-    char when[32];
-    kc_utc_iso8601(when);
-    struct kc_cmd c = KC_CMD_INIT;
-    kc_cmd_audit_record(&c, ctx->cfg, when, kc_ctx_performer(ctx), detail, message);
-    int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK | KC_QUIET, NULL, err);
-    kc_cmd_release(&c);
-    return rc;
-}
 
 int kc_report_host_errors(struct kc_ctx *ctx, struct kc_host *const *hosts, struct kc_err *errs,
                           size_t n, int code, struct kc_err *err)

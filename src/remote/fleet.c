@@ -184,12 +184,16 @@ int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
             kc_exec_result_release(&local);
         return 0;
     }
-    int rc = kc_host_connect(h, err);
+    int rc = f->opts.transport ? 0 : kc_host_connect(h, err);
     if (rc == 0) {
         if (!(flags & KC_QUIET))
             kc_out_trace_cmd(f->out, h->name, display);
         char *line = kc_cmd_render_exec(cmd);
-        rc = kc_session_exec(h->session, line, cmd->stdin_data, cmd->stdin_len, 0, res, err);
+        if (f->opts.transport)
+            rc = f->opts.transport->exec(f->opts.transport->ud, h->name, line, cmd->stdin_data,
+                                         cmd->stdin_len, res, err);
+        else
+            rc = kc_session_exec(h->session, line, cmd->stdin_data, cmd->stdin_len, 0, res, err);
         free(line);
         if (rc == KC_EUNREACHABLE) {
             h->lost = true;
@@ -221,12 +225,15 @@ int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size
         free(what);
         return 0;
     }
-    int rc = kc_host_connect(h, err);
+    int rc = f->opts.transport ? 0 : kc_host_connect(h, err);
     if (rc)
         return rc;
     kc_out_msg(f->out, KC_LVL_DEBUG, h->name, "uploading %s (mode %04o, %zu bytes)", path, mode,
                len);
-    rc = kc_session_upload(h->session, path, data, len, mode, err);
+    if (f->opts.transport)
+        rc = f->opts.transport->upload(f->opts.transport->ud, h->name, path, data, len, mode, err);
+    else
+        rc = kc_session_upload(h->session, path, data, len, mode, err);
     if (rc)
         kc_err_set_host(err, h->name);
     if (rc == KC_EUNREACHABLE)
@@ -239,6 +246,10 @@ int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size
 static char *connect_and_trace(struct kc_host *h, const struct kc_cmd *cmd, int *rc,
                                struct kc_err *err)
 {
+    if (h->fleet->opts.transport) {
+        *rc = kc_err_set(err, KC_EREMOTE, "a scripted transport cannot stream or run a terminal");
+        return NULL;
+    }
     *rc = kc_host_connect(h, err);
     if (*rc)
         return NULL;

@@ -2,7 +2,7 @@
  *
  * Not a public header: the rest of the program sees only
  * include/kamal-c/session.h. The pure helpers at the end (jump spec, ssh config
- * scanner, host key messages, line splitter) are declared here so that the
+ * scanner, host key messages) are declared here so that the
  * unit tests can reach them. */
 #ifndef KC_REMOTE_SESSION_INT_H
 #define KC_REMOTE_SESSION_INT_H
@@ -51,7 +51,7 @@ int kc_session_keepalive_tick(struct kc_session *s, struct kc_err *err);
 /* Milliseconds until the next keepalive is due (at least 0). */
 int kc_session_keepalive_due_ms(const struct kc_session *s);
 
-/* Shared by the target and the jump connection: HOST, ssh config, user/port
+/* connect.c, shared by the target and the jump connection: HOST, ssh config, user/port
  * (deploy.yml after the config), NODELAY, strict host key flag forced on,
  * connect timeout. config_host is the name the ssh config is matched against. */
 struct kc_endpoint {
@@ -171,20 +171,5 @@ char *kc_knownhosts_name(const char *host, int port);
 /* Message and hint for a changed host key. */
 void kc_hostkey_changed_err(struct kc_err *err, const char *label, const char *host, int port,
                             const char *fingerprint, const char *known_hosts, bool other_type);
-
-/* Splits a byte stream into lines (without the \n; with strip_cr also without
- * a \r before it). Lines longer than max are handed over in max-byte pieces. */
-struct kc_lines {
-    struct kc_buf buf;
-    bool strip_cr;
-    size_t max;
-};
-typedef int (*kc_lines_cb)(void *ud, const char *line, size_t len);
-void kc_lines_init(struct kc_lines *l, bool strip_cr, size_t max);
-/* Returns the first non-zero cb result (remaining data is kept). */
-int kc_lines_feed(struct kc_lines *l, const char *data, size_t len, kc_lines_cb cb, void *ud);
-/* Hands over a last line without \n, if any. */
-int kc_lines_flush(struct kc_lines *l, kc_lines_cb cb, void *ud);
-void kc_lines_release(struct kc_lines *l);
 
 #endif

@@ -172,6 +172,35 @@ static void test_lock_and_audit(void **state)
     free(d);
 }
 
+static void expect_cmd(struct kc_cmd *c, const char *want)
+{
+    char *s = kc_cmd_render_display(c);
+    assert_string_equal(s, want);
+    free(s);
+    kc_cmd_release(c);
+}
+
+/* The builders any verb's steps use (ops/steps.c). */
+static void test_generic_steps(void **state)
+{
+    (void)state;
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_image_pull(&c, "mysql:8.0");
+    expect_cmd(&c, "docker image pull mysql:8.0");
+    kc_cmd_container_state(&c, "app-mysql");
+    expect_cmd(&c, "docker inspect --type container --format '{{.State.Status}} "
+                   "{{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none"
+                   "{{end}}' app-mysql");
+    kc_cmd_container_last_logs(&c, "app-mysql", 20);
+    expect_cmd(&c, "docker logs --tail 20 app-mysql 2>&1");
+    kc_cmd_mkdir_parent(&c, ".kamal/apps/app/env/accessories/mysql.env");
+    expect_cmd(&c, "mkdir -p .kamal/apps/app/env/accessories");
+    kc_cmd_mkdir_parent(&c, "app-mysql/etc/my.cnf");
+    expect_cmd(&c, "mkdir -p app-mysql/etc");
+    kc_cmd_network_create(&c, "kamal");
+    expect_cmd(&c, "docker network create kamal");
+}
+
 static void test_registry_login_uses_stdin(void **state)
 {
     (void)state;
@@ -350,6 +379,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_mysql),
+        cmocka_unit_test(test_generic_steps),
         cmocka_unit_test(test_run_redis_cmd_and_options),
         cmocka_unit_test(test_placement_and_registry),
         cmocka_unit_test(test_digest_ignores_secrets_and_tracks_spec),

@@ -45,7 +45,7 @@ struct parsed {
 
 static void parse_opts(struct parsed *p, const char *text, bool process_env)
 {
-    struct kc_dotenv_opts opts = {fake_run, &p->fake, process_env};
+    struct kc_dotenv_opts opts = {fake_run, &p->fake, process_env, NULL};
     p->rc = kc_dotenv_parse(text, strlen(text), ".kamal/secrets", &p->vars, &opts, &p->err);
 }
 

@@ -1,4 +1,4 @@
-/* test_remote_lines.c - splitting streamed output into lines. */
+/* test_util_lines.c - splitting streamed output into lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/remote/session_int.h"
+#include "kamal-c/util.h"
 
 struct seen {
     struct kc_strvec v;

@@ -1,5 +1,5 @@
 /* lines.c - splitting streamed output into lines. */
-#include "session_int.h"
+#include "kamal-c/util.h"
 
 #include <string.h>
 
