@@ -44,6 +44,9 @@ struct kc_ctx {
     const char *subcommand;        /* "boot", or NULL */
     bool lock_held;                /* this run holds the deploy lock */
     bool lock_inherited;           /* KAMAL_LOCK=true: a parent run holds it */
+    bool lock_maybe_held;          /* the mkdir was cut short: it may have run */
+    char *lock_file;               /* the details file this run wrote (or tried to) */
+    bool lock_released;            /* kc_lock_drop removed this run's lock */
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
     bool interrupt_ok;                /* SIGINT is how this verb normally ends (logs -f) */

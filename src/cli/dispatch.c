@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KC_MAX_ALIAS_DEPTH 8
@@ -15,15 +16,28 @@
 /* The one piece of global state: set by the signal handler, read through
  * ctx->cancel everywhere else. */
 static volatile sig_atomic_t cancel_flag;
+static struct timespec first_signal; /* when cancel_flag was set */
+
+/* Seconds during which a repeated signal counts as the same interruption:
+ * `timeout -s INT` and CI runners signal the process and then its process
+ * group, so one stop request often arrives twice within microseconds. */
+#define KC_SIGNAL_REPEAT_WINDOW 1
 
 static void on_signal(int sig)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
     if (cancel_flag) {
-        /* second Ctrl-C: the user wants out now */
+        long long ns = (long long)(now.tv_sec - first_signal.tv_sec) * 1000000000LL +
+                       (now.tv_nsec - first_signal.tv_nsec);
+        if (ns < KC_SIGNAL_REPEAT_WINDOW * 1000000000LL)
+            return;
+        /* a second Ctrl-C: the user wants out now */
         signal(sig, SIG_DFL);
         raise(sig);
         return;
     }
+    first_signal = now;
     cancel_flag = sig;
 }
 
@@ -185,31 +199,30 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
     /* once, locally, before the first connection (the lock is one) */
     if (rc == 0 && (v->flags & KC_V_HOSTS))
         rc = kc_hook_run(ctx, "pre-connect", NULL, true, err);
-    bool locked_here = false;
-    if (rc == 0 && (v->flags & KC_V_LOCK_UPFRONT)) {
+    if (rc == 0 && (v->flags & KC_V_LOCK_UPFRONT))
         rc = kc_lock_take(ctx, NULL, err);
-        locked_here = rc == 0;
-    }
     if (rc == 0)
         rc = v->exec(ctx, &p->args, err);
-    /* Whatever happened, a lock this run took is released: after Ctrl-C too,
-     * so the interruption is remembered and the flag cleared for the release
-     * (a second Ctrl-C still ends the process at once). */
-    if (kc_ctx_cancelled(ctx)) {
+    /* Whatever happened, a lock this run took (or may have taken: a mkdir cut
+     * short) is released: after Ctrl-C too, on a channel that ignores the
+     * flag (KC_CLEANUP). The flag stays set, so a second Ctrl-C still ends
+     * the process at once. */
+    if (kc_ctx_cancelled(ctx))
         ctx->cancel_signal = (int)*ctx->cancel;
-        *ctx->cancel = 0;
+    struct kc_err rel = KC_ERR_INIT;
+    int rrc = kc_lock_drop(ctx, &rel);
+    if (rrc && rc == 0) {
+        kc_err_move(err, &rel);
+        rc = rrc;
+    } else if (rrc) {
+        /* the run failed already: its error stays the error (and the exit
+         * status), but a lock left behind must never go unmentioned */
+        char *why = kc_err_format(&rel);
+        kc_out_msg(ctx->out, KC_LVL_WARN, NULL, "%s; %s", why, rel.hint);
+        free(why);
     }
-    bool released = false;
-    if (locked_here || ctx->lock_held) {
-        struct kc_err rel = KC_ERR_INIT;
-        int rrc = kc_lock_drop(ctx, &rel);
-        released = rrc == 0;
-        if (rrc && rc == 0) {
-            kc_err_move(err, &rel);
-            rc = rrc;
-        }
-        kc_err_release(&rel);
-    }
+    kc_err_release(&rel);
+    bool released = ctx->lock_released;
     if (ctx->cancel_signal && ctx->interrupt_ok && (rc == 0 || rc == KC_EINTERRUPTED)) {
         /* Ctrl-C is how this verb ends (logs -f): a normal end */
         kc_err_release(err);

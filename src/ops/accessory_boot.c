@@ -267,11 +267,9 @@ static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
 static void report_probe_failure(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
                                  int rc, const struct kc_err *err)
 {
-    if (rc == KC_EINTERRUPTED)
-        return;
     for (size_t k = 0; k < job->n; k++)
-        kc_report(ctx, h->name, job->set->accs[job->idx[k]]->name,
-                  rc == KC_EUNREACHABLE ? "unreachable" : "failed", err->msg);
+        kc_report(ctx, h->name, job->set->accs[job->idx[k]]->name, kc_outcome_of(rc),
+                  rc == KC_EINTERRUPTED ? NULL : err->msg);
 }
 
 /* Phase 1: probe; hosts with nothing to do report now. */

@@ -251,7 +251,7 @@ int acc_fold(struct kc_ctx *ctx, const char *host, const char *name, int rc, str
 {
     if (rc == 0)
         return worst;
-    kc_report(ctx, host, name, rc == KC_EUNREACHABLE ? "unreachable" : "failed", one->msg);
+    kc_report(ctx, host, name, kc_outcome_of(rc), rc == KC_EINTERRUPTED ? NULL : one->msg);
     if (worst == 0)
         kc_err_move(host_err, one);
     return kc_code_worst(worst, rc);

@@ -26,6 +26,7 @@ void kc_ctx_release(struct kc_ctx *ctx)
     kc_strvec_release(&ctx->hosts);
     kc_strvec_release(&ctx->roles);
     free(ctx->performer);
+    free(ctx->lock_file);
     kc_strvec_release(&ctx->key_data_values);
     pthread_mutex_destroy(&ctx->lazy_mu);
 }

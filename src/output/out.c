@@ -224,7 +224,8 @@ static void count_outcome(struct kc_out *o, const char *outcome)
 
 static const char *outcome_color(const char *outcome)
 {
-    if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "unreachable") == 0)
+    if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "unreachable") == 0 ||
+        strcmp(outcome, "interrupted") == 0)
         return C_RED;
     if (strcmp(outcome, "drift") == 0)
         return C_YELLOW;
@@ -331,7 +332,9 @@ void kc_out_host_error(struct kc_out *o, const char *host, const struct kc_err *
     char *m = redact_locked(o, err->msg ? err->msg : kc_code_name(err->code));
     free(h->error);
     h->error = kc_xstrdup(m);
-    h->error_kind = err->code == KC_EUNREACHABLE ? "unreachable" : "failed";
+    h->error_kind = err->code == KC_EUNREACHABLE   ? "unreachable"
+                    : err->code == KC_EINTERRUPTED ? "interrupted"
+                                                   : "failed";
     if (o->format == KC_FMT_TEXT) {
         fprintf(o->err, "%s[%s]%s %serror:%s %s\n", paint_to(o, o->err, C_BLUE), host,
                 paint_to(o, o->err, C_OFF), paint_to(o, o->err, C_RED), paint_to(o, o->err, C_OFF),

@@ -35,6 +35,18 @@ void kc_remote_init_once(void)
     pthread_once(&init_once, do_init);
 }
 
+int kc_remote_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 /* ---- ssh config ---- */
 
 static char *user_config_path(void)
@@ -427,6 +439,17 @@ int kc_session_open(struct kc_session **out, const struct kc_ssh_opts *o, struct
     after_connect(s);
     *out = s;
     return 0;
+}
+
+void kc_session_cleanup_mode(struct kc_session *s, double deadline)
+{
+    s->cancel = NULL;
+    s->deadline = deadline;
+    long left = (long)(deadline - kc_now()) + 1;
+    if (left < 1)
+        left = 1;
+    /* blocking libssh calls (exec request, close) are bounded by it too */
+    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &left);
 }
 
 void kc_session_close(struct kc_session *s)

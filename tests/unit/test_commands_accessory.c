@@ -166,6 +166,15 @@ static void test_lock_and_audit(void **state)
                            "Booted db accessory' >> .kamal/app-audit.log");
     free(s);
     kc_cmd_release(&c);
+    /* removes the lock only while its details are exactly the ones given */
+    kc_cmd_lock_release_if(&c, &cfg, "TG9ja2Vk\nYnk=\n");
+    s = kc_cmd_render_display(&c);
+    assert_string_equal(s, "cmp -s .kamal/lock-app/details - && rm -f .kamal/lock-app/details && "
+                           "rm -r .kamal/lock-app");
+    assert_int_equal(c.stdin_len, strlen("TG9ja2Vk\nYnk=\n"));
+    assert_memory_equal(c.stdin_data, "TG9ja2Vk\nYnk=\n", c.stdin_len);
+    free(s);
+    kc_cmd_release(&c);
     char *d = kc_lock_details("Ann", "2026-11-26T11:29:44Z", "abc", "Automatic deploy lock");
     assert_string_equal(d, "Locked by: Ann at 2026-11-26T11:29:44Z\nVersion: abc\n"
                            "Message: Automatic deploy lock");
