@@ -16,7 +16,9 @@ enum kc_verb_flags {
     KC_V_LOCK = 1 << 2,         /* may take the deploy lock (the verb decides when) */
     KC_V_LOCK_UPFRONT = 1 << 3, /* always mutates: the lock is taken before it runs */
     KC_V_MUTATES = 1 << 4,      /* changes hosts: --dry-run prints instead */
-    KC_V_PASSTHROUGH = 1 << 5,  /* the remote command's words are kept verbatim */
+    KC_V_PASSTHROUGH = 1 << 5,  /* operands from passthrough_at on are a remote command:
+                                   kamal-c's options are still taken anywhere, unknown
+                                   dash-words there are the command's, `--` ends options */
     KC_V_HIDDEN = 1 << 6,       /* not listed in help (as Kamal hides it) */
     KC_V_FINISHED = 1 << 7,     /* prints "Finished in N.N s" at the end */
 };

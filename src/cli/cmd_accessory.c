@@ -185,7 +185,10 @@ static const struct kc_verb acc_exec = {
     .exec = exec_exec,
     .help = "The command is handed to the host's shell as written, like Kamal does:\n"
             "  kamal-c accessory exec db 'psql -c \"select 1\"'\n"
-            "Everything after the command's first word belongs to it.",
+            "kamal-c's own options are taken anywhere on the line, after the command too\n"
+            "(--reuse, -v, --dry-run); a dash-word kamal-c does not know stays in the command.\n"
+            "Quote the command, or put it after --, to keep all of it:\n"
+            "  kamal-c accessory exec db -- psql -v ON_ERROR_STOP=1",
 };
 
 static const struct kc_verb acc_remove = {

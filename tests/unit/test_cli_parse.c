@@ -1,6 +1,6 @@
 /* test_cli_parse.c - the dispatcher's parsing: globals anywhere, verbs and
- * sub-verbs, arity, unknown options with suggestions, --, and verbatim
- * remote commands for exec-like verbs. */
+ * sub-verbs, arity, unknown options with suggestions, --, and the remote
+ * commands of exec-like verbs (known options anywhere, unknown ones kept). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,23 +116,53 @@ static void test_arity(void **state)
     done(&a);
 }
 
-static void test_exec_keeps_remote_options(void **state)
+/* Thor's rule, as in Kamal: kamal-c's known options anywhere, after the
+ * command's words too; dash-words it does not know stay in the command. */
+static void test_exec_takes_known_options_anywhere(void **state)
 {
     (void)state;
     struct parsed_case a;
+    parse(&a, "server exec 'sh -c \"touch /root/x\"' --dry-run");
+    assert_int_equal(a.rc, 0);
+    assert_true(a.p.g.dry_run);
+    assert_int_equal(a.p.args.pos.n, 1);
+    assert_string_equal(a.p.args.pos.v[0], "sh -c \"touch /root/x\"");
+    done(&a);
+    /* -q is kamal-c's (Kamal's) quiet option, wherever it is */
     parse(&a, "server exec docker ps -q");
     assert_int_equal(a.rc, 0);
-    assert_int_equal(a.p.g.verbosity, 0);
-    assert_int_equal(a.p.args.pos.n, 3);
-    assert_string_equal(a.p.args.pos.v[2], "-q");
+    assert_int_equal(a.p.g.verbosity, -1);
+    assert_int_equal(a.p.args.pos.n, 2);
     done(&a);
-    /* options before the command's first word are still options */
-    parse(&a, "-q accessory exec -i db bash --norc -v");
+    /* -l, --norc, -la: unknown to kamal-c, so the command's, in place */
+    parse(&a, "server exec ls -l /tmp -la --norc");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.args.pos.n, 5);
+    assert_string_equal(a.p.args.pos.v[1], "-l");
+    assert_string_equal(a.p.args.pos.v[3], "-la");
+    assert_string_equal(a.p.args.pos.v[4], "--norc");
+    done(&a);
+    /* verb options after the command too; a value option takes its value */
+    parse(&a, "accessory exec db bash --norc -v --reuse -h 10.0.0.1");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, 1);
+    assert_true(kc_args_flag(&a.p.args, "reuse"));
+    assert_string_equal(a.p.g.hosts, "10.0.0.1");
+    assert_int_equal(a.p.args.pos.n, 3);
+    assert_string_equal(a.p.args.pos.v[2], "--norc");
+    done(&a);
+    parse(&a, "-q accessory exec -i db bash");
     assert_int_equal(a.rc, 0);
     assert_int_equal(a.p.g.verbosity, -1);
     assert_true(kc_args_flag(&a.p.args, "interactive"));
-    assert_int_equal(a.p.args.pos.n, 4);
-    assert_string_equal(a.p.args.pos.v[3], "-v");
+    done(&a);
+    /* before the command's first word an unknown option is still a typo */
+    parse(&a, "accessory exec --reuze db ls");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    assert_non_null(strstr(a.err.hint, "--reuse"));
+    done(&a);
+    parse(&a, "server exec --dyr-run ls");
+    assert_int_equal(a.rc, KC_EUSAGE);
     done(&a);
 }
 
@@ -143,6 +173,20 @@ static void test_double_dash(void **state)
     parse(&a, "server exec -- -weird --thing");
     assert_int_equal(a.rc, 0);
     assert_string_equal(a.p.args.pos.v[0], "-weird");
+    done(&a);
+    /* `--` ends kamal-c's options for whatever follows, known ones too */
+    parse(&a, "server exec -v -- docker ps -q --dry-run");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, 1);
+    assert_false(a.p.g.dry_run);
+    assert_int_equal(a.p.args.pos.n, 4);
+    assert_string_equal(a.p.args.pos.v[2], "-q");
+    assert_string_equal(a.p.args.pos.v[3], "--dry-run");
+    done(&a);
+    parse(&a, "accessory exec db -- psql -v ON_ERROR_STOP=1");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, 0);
+    assert_int_equal(a.p.args.pos.n, 4);
     done(&a);
 }
 
@@ -201,7 +245,7 @@ int main(void)
         cmocka_unit_test(test_unknown_option_suggests),
         cmocka_unit_test(test_unknown_verb_suggests),
         cmocka_unit_test(test_arity),
-        cmocka_unit_test(test_exec_keeps_remote_options),
+        cmocka_unit_test(test_exec_takes_known_options_anywhere),
         cmocka_unit_test(test_double_dash),
         cmocka_unit_test(test_bare_version_is_usage_error),
         cmocka_unit_test(test_format_and_lock_options),
