@@ -49,7 +49,7 @@ struct kc_ctx {
     bool lock_released;            /* kc_lock_drop removed this run's lock */
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
-    bool interrupt_ok;                /* SIGINT is how this verb normally ends (logs -f) */
+    bool interrupt_ok; /* SIGINT is how this verb normally ends (logs -f): 130, no error line */
     char *performer;                  /* lazily: git config user.email, else whoami */
     pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */

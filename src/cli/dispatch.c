@@ -223,11 +223,7 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
     }
     kc_err_release(&rel);
     bool released = ctx->lock_released;
-    if (ctx->cancel_signal && ctx->interrupt_ok && (rc == 0 || rc == KC_EINTERRUPTED)) {
-        /* Ctrl-C is how this verb ends (logs -f): a normal end */
-        kc_err_release(err);
-        rc = 0;
-    } else if (ctx->cancel_signal) {
+    if (ctx->cancel_signal) {
         const char *sig = ctx->cancel_signal == SIGTERM ? "SIGTERM" : "SIGINT";
         if (rc == 0 || rc == KC_EINTERRUPTED) {
             rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted by %s", sig);
@@ -271,6 +267,7 @@ int kc_main(int argc, char **argv)
     struct kc_out out;
     kc_out_init(&out, p.g.format, p.g.verbosity, stdout, stderr);
     int status;
+    bool quiet_stop = false;
     if (rc == 0 && (p.g.help || (p.verb == NULL && p.depth == 1))) {
         status = help_for(&p);
         goto done;
@@ -296,9 +293,12 @@ int kc_main(int argc, char **argv)
         free(name);
         out.show_finished = (p.verb->flags & (KC_V_FINISHED | KC_V_HOSTS)) != 0;
         rc = run_verb(&ctx, &p, &err);
+        /* Ctrl-C is how `logs -f` ends: exit 130 as a script expects, but
+         * no error line for the person who pressed it */
+        quiet_stop = rc == KC_EINTERRUPTED && ctx.interrupt_ok;
         kc_ctx_release(&ctx);
     }
-    if (rc)
+    if (rc && !quiet_stop)
         kc_out_error(&out, &err);
     status = kc_out_finish(&out, kc_exit_status(rc), &err);
 done:

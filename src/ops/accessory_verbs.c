@@ -318,6 +318,10 @@ static int follow_host(struct kc_host *h, void *ud, struct kc_err *err)
     int rc = kc_cmd_accessory_logs(&c, job->acc, job->lo, err);
     if (rc == 0)
         rc = kc_remote_stream(h, &c, true, follow_cb, &fl, &status, err);
+    /* docker logs ended by itself with a failure (no such container) */
+    if (rc == 0 && status > 0 && !kc_ctx_cancelled(job->ctx))
+        rc = kc_err_set(err, KC_EREMOTE, "%s: docker logs exited with status %d", job->acc->name,
+                        status);
     kc_cmd_release(&c);
     return rc == KC_EINTERRUPTED ? 0 : rc;
 }

@@ -273,7 +273,16 @@ assert_contains "$OUT" "Nothing found"
 t "logs -f follows every selected host, lines prefixed by host"
 host_docker 1 exec demo-web sh -c 'echo follow-me-h1 >/proc/1/fd/1'
 host_docker 2 exec demo-web sh -c 'echo follow-me-h2 >/proc/1/fd/1'
-HOME=$KC_HOME timeout -s INT 4 "$KAMAL_C" accessory logs web -f -T >"$_kc_tmp/follow" 2>&1 || true
+rc=0
+HOME=$KC_HOME timeout --preserve-status -s INT 4 "$KAMAL_C" accessory logs web -f -T \
+  >"$_kc_tmp/follow" 2>&1 || rc=$?
+assert_eq 130 "$rc" "Ctrl-C ends a follow with exit 130, as a script expects"
+assert_not_contains "$(cat "$_kc_tmp/follow")" "error:"
+host_docker 1 rename demo-web demo-web-aside
+kc_run accessory logs web -f -h "$H1"
+assert_rc 1 "following a container that is not there fails"
+assert_contains "$ERR" "web: docker logs exited with status 1"
+host_docker 1 rename demo-web-aside demo-web
 assert_contains "$(cat "$_kc_tmp/follow")" "[$H1] follow-me-h1"
 assert_contains "$(cat "$_kc_tmp/follow")" "[$H2] follow-me-h2"
 sleep 0.5
