@@ -206,12 +206,15 @@ static const struct kc_verb acc_remove = {
 
 static const struct kc_verb acc_upload = {
     .name = "upload",
-    .summary = "Upload accessory files to the hosts",
+    .summary = "Upload accessory files to the hosts (then restart to apply)",
     .usage = "NAME|all",
     .min_args = 1,
     .max_args = 1,
-    .flags = ACC_MUTATING | KC_V_HIDDEN,
+    .flags = ACC_MUTATING,
     .exec = upload_exec,
+    .help = "Writes each files: entry (ERB rendered) with its mode and owner. A running\n"
+            "container sees the new content through its bind mount; restart it to make the\n"
+            "service read it ('accessory restart NAME'): no new container, unlike reboot.",
 };
 
 static const struct kc_verb acc_directories = {

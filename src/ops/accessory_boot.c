@@ -129,10 +129,11 @@ static int probe_host(struct kc_host *h, struct host_job *job, struct kc_err *er
 static char *drift_detail(const struct acc_decision *d, const char *name, const char *did)
 {
     char *list = kc_strvec_join(&d->diffs, "; ");
-    char *s = kc_xasprintf("%s%sdiffers from deploy.yml: %s; run 'kamal-c accessory reboot %s' "
-                           "to apply",
-                           did ? did : "", did ? "; " : "", list, name);
+    char *advice = kc_accessory_drift_advice(name, &d->diffs);
+    char *s = kc_xasprintf("%s%sdiffers from deploy.yml: %s; %s", did ? did : "", did ? "; " : "",
+                           list, advice);
     free(list);
+    free(advice);
     return s;
 }
 

@@ -184,6 +184,47 @@ kc_run accessory boot web
 assert_rc 0
 assert_match "$OUT" "2 hosts: 2 unchanged"
 
+t "drift names each change as written: a port and memory together, memory alone, old -> new"
+cp config/deploy.yml config/deploy.yml.orig
+sed -i 's|port: "127.0.0.1:8080:80"|port: "127.0.0.1:8080:80"\n    options:\n      memory: 64m|' config/deploy.yml
+kc_run accessory reboot web -h "$H1"
+assert_rc 0
+sed -i -e 's|127.0.0.1:8080:80|127.0.0.1:8089:80|' -e 's|memory: 64m|memory: 128m|' config/deploy.yml
+kc_run accessory boot web -h "$H1"
+assert_rc 0
+assert_contains "$OUT" "ports: 127.0.0.1:8080:80 -> 127.0.0.1:8089:80"
+assert_contains "$OUT" "memory: 64m -> 128m"
+assert_not_contains "$OUT" "|"
+sed -i 's|127.0.0.1:8089:80|127.0.0.1:8080:80|' config/deploy.yml
+kc_run accessory boot web -h "$H1"
+assert_rc 0
+assert_contains "$OUT" "differs from deploy.yml: memory: 64m -> 128m; run 'kamal-c accessory reboot web'"
+assert_not_contains "$OUT" "run options changed"
+cp config/deploy.yml.orig config/deploy.yml
+kc_run accessory reboot web -h "$H1"
+assert_rc 0
+
+t "a files-only drift suggests upload and restart (no reboot); upload, restart, unchanged"
+kc_run accessory reboot box                     # it still has the rotated secret to apply
+assert_rc 0
+printf 'listen 82\n' >conf/app.conf
+kc_run accessory boot box
+assert_rc 0
+assert_contains "$OUT" "file demo-box/etc/app.conf changed; run 'kamal-c accessory upload box' and then 'kamal-c accessory restart box' to apply"
+id=$(host_docker 3 inspect -f '{{.Id}}' demo-box)
+kc_run accessory upload box
+assert_rc 0
+assert_contains "$OUT" "[$H3] box: uploaded"
+kc_run accessory restart box
+assert_rc 0
+kc_run accessory boot box
+assert_rc 0
+assert_contains "$OUT" "[$H3] box: unchanged"
+assert_eq "$id" "$(host_docker 3 inspect -f '{{.Id}}' demo-box)" "the same container"
+assert_eq "listen 82" "$(host_docker 3 exec demo-box cat /etc/app.conf)"
+kc_run help accessory
+assert_contains "$OUT" "accessory upload NAME|all"
+
 t "a crash-looping container fails its host with its last log lines"
 host_docker 3 rm -f demo-box >/dev/null
 host_docker 3 run -d --name demo-box --restart always --label service=demo-box \
