@@ -117,6 +117,7 @@ static int audit_host(struct kc_host *h, void *ud, struct kc_err *err)
 static int audit_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
     (void)args;
+    ctx->out->keep_headers = ctx->hosts.n > 1; /* -q: which host's log is which */
     return kc_verb_each_host(ctx, &ctx->hosts, audit_host, ctx, err);
 }
 

@@ -260,6 +260,17 @@ static int details_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_w
 
 int kc_accessory_details(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
 {
+    /* -q keeps "Accessory NAME Host H:" when there are several blocks: without
+     * it nobody can tell them apart */
+    struct acc_set set;
+    if (acc_set_select(ctx, req->name, true, &set, NULL) == 0) {
+        size_t blocks = 0;
+        for (size_t i = 0; i < set.n; i++)
+            for (size_t j = 0; j < set.hosts.n; j++)
+                blocks += kc_strvec_contains(&set.accs[i]->hosts, set.hosts.v[j]);
+        ctx->out->keep_headers = blocks > 1;
+    }
+    acc_set_release(&set);
     return on_accessory_hosts(ctx, req, true, false, details_one, err);
 }
 

@@ -222,10 +222,21 @@ static void count_outcome(struct kc_out *o, const char *outcome)
     kc_kvlist_set(&o->counts, outcome, num);
 }
 
+static bool is_failure(const char *outcome)
+{
+    return strcmp(outcome, "failed") == 0 || strcmp(outcome, "unreachable") == 0 ||
+           strcmp(outcome, "interrupted") == 0;
+}
+
+/* What -q keeps: a result someone has to act on. */
+static bool is_problem(const char *outcome)
+{
+    return is_failure(outcome) || strcmp(outcome, "drift") == 0;
+}
+
 static const char *outcome_color(const char *outcome)
 {
-    if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "unreachable") == 0 ||
-        strcmp(outcome, "interrupted") == 0)
+    if (is_failure(outcome))
         return C_RED;
     if (strcmp(outcome, "drift") == 0)
         return C_YELLOW;
@@ -248,7 +259,7 @@ void kc_out_result(struct kc_out *o, const char *host, const char *subject, cons
         if (d)
             cJSON_AddStringToObject(r, "detail", d);
         cJSON_AddItemToArray(h->results, r);
-    } else if (o->verbosity >= 0 || strcmp(outcome, "failed") == 0) {
+    } else if (o->verbosity >= 0 || is_problem(outcome)) {
         FILE *f = o->out;
         fprintf(f, "%s[%s]%s %s: %s%s%s%s%s\n", paint(o, C_BLUE), host, paint(o, C_OFF), subject,
                 paint(o, outcome_color(outcome)), outcome, paint(o, C_OFF), d ? " - " : "",
@@ -269,7 +280,8 @@ void kc_out_block(struct kc_out *o, const char *label, const char *host, const c
             kc_buf_addc(&h->output, '\n');
         kc_buf_adds(&h->output, s);
     } else {
-        if (o->verbosity >= 0)
+        bool header = o->verbosity >= 0 || o->keep_headers;
+        if (header)
             fprintf(o->out, "%s%s%s%s:%s\n", paint(o, C_BLUE), label ? label : "", label ? " " : "",
                     host, paint(o, C_OFF));
         size_t n = strlen(s);
@@ -277,7 +289,7 @@ void kc_out_block(struct kc_out *o, const char *label, const char *host, const c
             s[--n] = '\0';
         if (n)
             fprintf(o->out, "%s\n", s);
-        if (o->verbosity >= 0)
+        if (header && o->verbosity >= 0)
             fputc('\n', o->out);
         fflush(o->out);
     }

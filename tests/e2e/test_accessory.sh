@@ -153,6 +153,13 @@ assert_contains "$OUT" "kamal-c accessory reboot web"
 assert_eq "$REG/kc/web:1" "$(host_docker 1 inspect -f '{{.Config.Image}}' demo-web)" "not replaced"
 kc_run accessory boot web --fail-on-drift
 assert_rc 6
+kc_run -q accessory boot web --fail-on-drift      # -q keeps the lines that need acting on
+assert_rc 6
+assert_contains "$OUT" "[$H1] web: drift - differs from deploy.yml: image:"
+assert_contains "$OUT" "[$H2] web: drift"
+kc_run -q accessory boot box                      # and drops the success lines
+assert_rc 0
+assert_not_contains "$OUT" "box: unchanged"
 
 t "drift of clear env, secret env and file contents is named"
 sed -i "s|GREETING: hello world|GREETING: hi there|" config/deploy.yml
@@ -301,6 +308,10 @@ kc_run accessory details web
 assert_rc 0
 assert_contains "$OUT" "Accessory web Host $H1:"
 assert_contains "$OUT" "demo-web"
+kc_run -q accessory details web                  # two hosts: -q keeps the headers
+assert_rc 0
+assert_contains "$OUT" "Accessory web Host $H1:"
+assert_contains "$OUT" "Accessory web Host $H2:"
 
 t "logs: lines, grep and timestamps"
 host_sh 1 'wget -qO- http://127.0.0.1:8080/ >/dev/null' || true

@@ -146,6 +146,12 @@ done
 kc_run -h "$H2" audit
 assert_rc 0
 assert_not_contains "$OUT" "Host $H1:"
+kc_run -q audit                                   # several hosts: -q keeps which is which
+assert_rc 0
+for i in 1 2 3; do assert_contains "$OUT" "Host $(host_ip "$i"):"; done
+kc_run -q -h "$H2" audit                          # one host: no header, as Kamal's -q
+assert_not_contains "$OUT" "Host $H2:"
+assert_contains "$OUT" "Executed cmd 'echo $marker' on $H2"
 
 t "--format json: one JSON document with each host's output and status"
 kc_run --format json server exec hostname

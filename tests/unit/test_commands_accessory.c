@@ -72,7 +72,8 @@ static void test_run_redis_cmd_and_options(void **state)
                            "--env-file .kamal/apps/app/env/accessories/redis.env "
                            "--volume /var/lib/redis:/data --label service=app-redis "
                            "--label kamal-c.digest=abc "
-                           "--label 'kamal-c.options={\"read-only\":true}' --read-only redis:latest "
+                           "--label 'kamal-c.options={\"read-only\":true}' --read-only "
+                           "redis:latest "
                            "redis-server --appendonly yes --save ''");
     free(s);
 }

@@ -103,12 +103,57 @@ static void test_summary_and_quiet(void **state)
     free(s.ebuf);
 }
 
+/* -q drops success lines only: problems (drift, failed, unreachable,
+ * interrupted) stay, so a quiet run still says which accessory drifted. */
+static void test_quiet_keeps_problem_lines(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, -1);
+    kc_out_result(&s.o, "h1", "db", "unchanged", NULL);
+    kc_out_result(&s.o, "h1", "redis", "booted", "docker run");
+    kc_out_result(&s.o, "h2", "db", "drift", "differs from deploy.yml: memory: 64m -> 128m");
+    kc_out_result(&s.o, "h3", "db", "failed", "boom");
+    kc_out_result(&s.o, "h4", "db", "unreachable", "gone");
+    kc_out_result(&s.o, "h5", "db", "interrupted", NULL);
+    kc_out_finish(&s.o, 1, NULL);
+    fflush(s.out);
+    assert_null(strstr(s.obuf, "unchanged\n"));
+    assert_null(strstr(s.obuf, "redis: booted"));
+    assert_non_null(strstr(s.obuf, "[h2] db: drift - differs from deploy.yml: memory: 64m -> 128m"));
+    assert_non_null(strstr(s.obuf, "[h3] db: failed - boom"));
+    assert_non_null(strstr(s.obuf, "[h4] db: unreachable - gone"));
+    assert_non_null(strstr(s.obuf, "[h5] db: interrupted"));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
+/* -q drops block headers, unless the verb keeps them (details and audit of
+ * several hosts: without them nobody can tell the hosts apart). */
+static void test_quiet_block_headers(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, -1);
+    kc_out_block(&s.o, "Host", "h1", "one\n");
+    s.o.keep_headers = true;
+    kc_out_block(&s.o, "Host", "h2", "two\n");
+    fflush(s.out);
+    assert_string_equal(s.obuf, "one\nHost h2:\ntwo\n");
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secrets_never_printed),
         cmocka_unit_test(test_json_document),
         cmocka_unit_test(test_summary_and_quiet),
+        cmocka_unit_test(test_quiet_keeps_problem_lines),
+        cmocka_unit_test(test_quiet_block_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
