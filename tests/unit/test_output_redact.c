@@ -120,7 +120,8 @@ static void test_quiet_keeps_problem_lines(void **state)
     fflush(s.out);
     assert_null(strstr(s.obuf, "unchanged\n"));
     assert_null(strstr(s.obuf, "redis: booted"));
-    assert_non_null(strstr(s.obuf, "[h2] db: drift - differs from deploy.yml: memory: 64m -> 128m"));
+    assert_non_null(
+        strstr(s.obuf, "[h2] db: drift - differs from deploy.yml: memory: 64m -> 128m"));
     assert_non_null(strstr(s.obuf, "[h3] db: failed - boom"));
     assert_non_null(strstr(s.obuf, "[h4] db: unreachable - gone"));
     assert_non_null(strstr(s.obuf, "[h5] db: interrupted"));
