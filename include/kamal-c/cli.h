@@ -21,6 +21,9 @@ enum kc_verb_flags {
                                    dash-words there are the command's, `--` ends options */
     KC_V_HIDDEN = 1 << 6,       /* not listed in help (as Kamal hides it) */
     KC_V_FINISHED = 1 << 7,     /* prints "Finished in N.N s" at the end */
+    KC_V_SECRETS = 1 << 8,      /* prints remote output: the secrets files are loaded
+                                   before the first connection, so every value in them
+                                   is redacted from what it prints (docs/security.md) */
 };
 
 #define KC_MAX_VERB_OPTS 12

@@ -51,6 +51,9 @@ void kc_out_set_command(struct kc_out *o, const char *command);
 /* Never print this value; shows "[REDACTED]" instead. Values shorter than 3
  * bytes are ignored (they would blank ordinary text). */
 void kc_out_add_secret(struct kc_out *o, const char *value);
+/* s with every registered secret value replaced by "[REDACTED]", for text
+ * that leaves kamal-c another way (audit lines). Caller frees. */
+char *kc_out_redact(struct kc_out *o, const char *s);
 
 /* Results: with -q only problems (drift, failed, unreachable, interrupted)
  * are printed; the summary line always is. */

@@ -156,7 +156,7 @@ static const struct kc_verb acc_details = {
     .usage = "NAME|all",
     .min_args = 1,
     .max_args = 1,
-    .flags = ACC_FLAGS,
+    .flags = ACC_FLAGS | KC_V_SECRETS,
     .exec = details_exec,
 };
 
@@ -167,7 +167,7 @@ static const struct kc_verb acc_logs = {
     .min_args = 1,
     .max_args = 1,
     .opts = logs_opts,
-    .flags = ACC_FLAGS,
+    .flags = ACC_FLAGS | KC_V_SECRETS,
     .exec = logs_exec,
     .help = "With -f, follows the accessory on every selected host, lines prefixed by host,\n"
             "until Ctrl-C.",
@@ -180,7 +180,7 @@ static const struct kc_verb acc_exec = {
     .min_args = 2,
     .max_args = -1,
     .opts = exec_opts,
-    .flags = ACC_FLAGS | KC_V_MUTATES | KC_V_PASSTHROUGH,
+    .flags = ACC_FLAGS | KC_V_MUTATES | KC_V_PASSTHROUGH | KC_V_SECRETS,
     .passthrough_at = 1,
     .exec = exec_exec,
     .help = "The command is handed to the host's shell as written, like Kamal does:\n"

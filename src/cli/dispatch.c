@@ -192,6 +192,14 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
         rc = load_config(ctx, &cfg, err);
         have_cfg = true; /* a failed load still owns what it built so far */
     }
+    if (rc == 0 && (v->flags & KC_V_SECRETS)) {
+        rc = kc_ctx_secrets(ctx, err);
+        if (rc)
+            kc_err_set_hint(err,
+                            "'%s' reads the secrets files to redact their values from "
+                            "what the hosts print; fix the file, or the command it runs",
+                            p->path[p->depth - 1]->name);
+    }
     if (rc == 0 && (v->flags & KC_V_HOSTS))
         rc = kc_ctx_select(ctx, err);
     if (rc == 0 && (v->flags & KC_V_HOSTS))

@@ -13,7 +13,11 @@ int kc_audit(struct kc_ctx *ctx, struct kc_host *h, const char *detail, const ch
     char when[32];
     kc_utc_iso8601(when);
     struct kc_cmd c = KC_CMD_INIT;
-    kc_cmd_audit_record(&c, ctx->cfg, when, kc_ctx_performer(ctx), detail, message);
+    /* a command typed with a secret value in it ('server exec echo $VALUE')
+     * is audited without the value */
+    char *clean = kc_out_redact(ctx->out, message);
+    kc_cmd_audit_record(&c, ctx->cfg, when, kc_ctx_performer(ctx), detail, clean);
+    free(clean);
     int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK | KC_QUIET, NULL, err);
     kc_cmd_release(&c);
     return rc;

@@ -110,6 +110,13 @@ static char *redact_locked(struct kc_out *o, const char *s)
     return cur;
 }
 
+char *kc_out_redact(struct kc_out *o, const char *s)
+{
+    pthread_mutex_lock(&o->mu);
+    char *r = redact_locked(o, s);
+    pthread_mutex_unlock(&o->mu);
+    return r;
+}
 
 static struct kc_out_host *host_rec(struct kc_out *o, const char *host)
 {
