@@ -162,6 +162,9 @@ static int bootstrap_host(struct kc_host *h, void *ud, struct kc_err *err)
     }
     if (rc == 0)
         kc_report(ctx, h->name, "docker", status == 0 ? "present" : "installed", NULL);
+    else /* every host gets a result line, the failed ones too */
+        kc_report(ctx, h->name, "docker", kc_outcome_of(rc),
+                  rc == KC_EINTERRUPTED ? NULL : err->msg);
     return rc;
 }
 

@@ -372,6 +372,24 @@ struct exec_job {
     const struct kc_accessory *acc;
 };
 
+/* docker exec's own failure: no container to run in (not the command's). */
+static bool container_missing(const struct kc_exec_result *res)
+{
+    const char *e = kc_buf_str(&res->err);
+    return strstr(e, "No such container") != NULL || strstr(e, "is not running") != NULL;
+}
+
+static int reuse_without_container(const struct kc_accessory *acc, struct kc_err *err)
+{
+    kc_err_set(err, KC_EREMOTE, "%s: the container %s is not running, so --reuse has nothing to "
+                                "run the command in",
+               acc->name, acc->service);
+    kc_err_set_hint(err, "start it with 'kamal-c accessory boot %s', or leave out --reuse to run "
+                         "the command in a new container",
+                    acc->name);
+    return KC_EREMOTE;
+}
+
 static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
 {
     struct exec_job *job = ud;
@@ -393,7 +411,9 @@ static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
         kc_out_block(ctx->out, label, h->name, kc_buf_str(&all));
         free(label);
         kc_buf_release(&all);
-        if (res.status != 0)
+        if (res.status != 0 && job->req->reuse && container_missing(&res))
+            rc = reuse_without_container(job->acc, err);
+        else if (res.status != 0)
             rc = kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d", job->req->command,
                             res.status);
     }

@@ -394,7 +394,8 @@ void kc_out_error(struct kc_out *o, const struct kc_err *err)
     pthread_mutex_unlock(&o->mu);
 }
 
-/* "3 hosts: 2 unchanged, 1 booted" */
+/* "3 hosts: 2 unchanged, 1 booted (4.0 s)": the time in parentheses, so an
+ * outcome ending in "in" reads well ("3 logged in (0.2 s)") */
 static void print_summary(struct kc_out *o, double secs)
 {
     struct kc_buf b = KC_BUF_INIT;
@@ -406,7 +407,7 @@ static void print_summary(struct kc_out *o, double secs)
         failed += o->hosts[i].error != NULL;
     if (failed && o->counts.n == 0)
         kc_buf_addf(&b, " %zu failed", failed);
-    kc_buf_addf(&b, " in %.1f s", secs);
+    kc_buf_addf(&b, " (%.1f s)", secs);
     fprintf(o->out, "%s\n", kc_buf_str(&b));
     kc_buf_release(&b);
 }

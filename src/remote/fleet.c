@@ -213,11 +213,49 @@ static int run_cleanup(struct kc_host *h, const char *line, const struct kc_cmd 
     return rc;
 }
 
+/* The line of a command's stderr that says what went wrong: the first one
+ * mentioning an error ("Error response from daemon: No such container: x"),
+ * else the last non-empty one; NULL when there is none. Caller frees. */
+static char *stderr_gist(const char *text)
+{
+    const char *pick = NULL, *last = NULL;
+    size_t pick_len = 0, last_len = 0;
+    for (const char *p = text; p && *p;) {
+        size_t len = strcspn(p, "\n");
+        if (len > 0) {
+            last = p;
+            last_len = len;
+            char *line = kc_xstrndup(p, len);
+            bool error = strstr(line, "rror") != NULL || strstr(line, "denied") != NULL;
+            free(line);
+            if (error && pick == NULL) {
+                pick = p;
+                pick_len = len;
+            }
+        }
+        p += len + (p[len] == '\n');
+    }
+    if (pick == NULL) {
+        pick = last;
+        pick_len = last_len;
+    }
+    if (pick == NULL)
+        return NULL;
+    return kc_xstrndup(pick, pick_len > 300 ? 300 : pick_len);
+}
+
 static int ran_with_failure(struct kc_host *h, const struct kc_cmd *cmd,
                             const struct kc_exec_result *res, struct kc_err *err)
 {
     char *display = kc_cmd_render_display(cmd);
-    kc_err_set(err, KC_EREMOTE, "command failed with exit status %d", res->status);
+    /* the gist of docker's message in the one line that is the host's
+     * result; the whole stderr follows in the details */
+    char *gist = stderr_gist(res->err.len ? kc_buf_str(&res->err) : kc_buf_str(&res->out));
+    if (gist)
+        kc_err_set(err, KC_EREMOTE, "command failed with exit status %d: %s", res->status, gist);
+    else
+        kc_err_set(err, KC_EREMOTE, "command failed with exit status %d", res->status);
+    free(gist);
     kc_err_set_host(err, h->name);
     kc_err_set_command(err, display);
     kc_err_set_remote(err, res->err.len ? kc_buf_str(&res->err) : kc_buf_str(&res->out));

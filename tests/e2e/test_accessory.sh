@@ -77,7 +77,7 @@ assert_rc 0
 assert_contains "$OUT" "[$H1] web: booted"
 assert_contains "$OUT" "[$H2] web: booted"
 assert_contains "$OUT" "[$H3] box: booted"
-assert_match "$OUT" "3 hosts: 3 booted in [0-9.]+ s"
+assert_match "$OUT" "3 hosts: 3 booted \([0-9.]+ s\)"
 for i in 1 2; do assert_eq running "$(state "$i" demo-web)" "h$i demo-web"; done
 assert_eq running "$(state 3 demo-box)"
 assert_eq "web v1" "$(host_sh 1 'wget -qO- http://127.0.0.1:8080/' 2>/dev/null ||
@@ -334,6 +334,14 @@ host_docker 1 rename demo-web demo-web-aside
 kc_run accessory logs web -f -h "$H1"
 assert_rc 1 "following a container that is not there fails"
 assert_contains "$ERR" "web: docker logs exited with status 1"
+# exec --reuse and start without the container: say so, with docker's words
+kc_run accessory exec --reuse web true -h "$H1"
+assert_rc 1
+assert_contains "$ERR" "web: the container demo-web is not running, so --reuse has nothing to run"
+assert_not_contains "$ERR" "'true' exited with status 1"
+kc_run accessory start web -h "$H1"
+assert_rc 1
+assert_contains "$OUT" "[$H1] web: failed - command failed with exit status 1: Error response from daemon: No such container: demo-web"
 host_docker 1 rename demo-web-aside demo-web
 assert_contains "$(cat "$_kc_tmp/follow")" "[$H1] follow-me-h1"
 assert_contains "$(cat "$_kc_tmp/follow")" "[$H2] follow-me-h2"

@@ -105,6 +105,15 @@ for i in 1 2; do
   done
 done
 
+t "a failing \$(...) for an accessory's secret names the file, line and secret, not the registry"
+cp .kamal/secrets .kamal/secrets.good
+printf 'KAMAL_REGISTRY_PASSWORD=%s\nDB_PASSWORD=$(false)\n' "$KC_REGISTRY_PASSWORD" >.kamal/secrets
+kc_run accessory boot db
+assert_rc 3
+assert_contains "$ERR" ".kamal/secrets:2:1: command substitution in DB_PASSWORD failed"
+assert_not_contains "$ERR" "registry"
+mv .kamal/secrets.good .kamal/secrets
+
 t "a failing secret lookup names the secret, never a value"
 printf 'KAMAL_REGISTRY_PASSWORD=%s\nUNUSED=%s\n' "$KC_REGISTRY_PASSWORD" "$UNUSED_SECRET" \
   >.kamal/secrets

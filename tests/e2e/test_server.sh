@@ -187,6 +187,8 @@ kc_run server bootstrap
 assert_rc 1
 assert_contains "$OUT" "[$H1] docker: present"
 assert_contains "$OUT" "[$H2] docker: present"
+assert_contains "$OUT" "[$H3] docker: failed - docker is not installed on $H3"
+assert_contains "$OUT" "3 hosts: 2 present, 1 failed"
 assert_match "$ERR" "\[$H3\] error: docker is not installed on $H3"
 assert_contains "$ERR" "https://docs.docker.com/engine/install/"
 assert_not_contains "$ERR" "[$H1]"

@@ -97,7 +97,17 @@ static void test_summary_and_quiet(void **state)
     kc_out_finish(&s.o, 0, NULL);
     fflush(s.out);
     assert_null(strstr(s.obuf, "chatty"));
-    assert_non_null(strstr(s.obuf, "3 hosts: 2 unchanged, 1 booted in "));
+    assert_non_null(strstr(s.obuf, "3 hosts: 2 unchanged, 1 booted ("));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+    /* an outcome ending in "in" did read "3 logged in in 0.2 s" */
+    open_sink(&s, KC_FMT_TEXT, 0);
+    kc_out_result(&s.o, "h1", "registry", "logged in", NULL);
+    kc_out_finish(&s.o, 0, NULL);
+    fflush(s.out);
+    assert_non_null(strstr(s.obuf, "1 host: 1 logged in ("));
+    assert_null(strstr(s.obuf, "in in"));
     close_sink(&s);
     free(s.obuf);
     free(s.ebuf);
