@@ -258,6 +258,21 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
     return rc;
 }
 
+/* -i/--interactive hands the terminal to the remote command: without one on
+ * stdin (CI, a pipe) it fails at once, before any connection, as a
+ * confirmation does. */
+static int check_terminal(const struct kc_parsed *p, struct kc_err *err)
+{
+    if (!kc_args_flag(&p->args, "interactive") || isatty(STDIN_FILENO))
+        return 0;
+    char *name = kc_verb_path_name(p);
+    kc_err_set(err, KC_EUSAGE, "'%s -i' needs a terminal on stdin, and stdin is not one", name);
+    kc_err_set_hint(err, "run it from a terminal, or leave out -i: the command's output is then "
+                         "printed per host");
+    free(name);
+    return KC_EUSAGE;
+}
+
 static int help_for(const struct kc_parsed *p)
 {
     kc_help_print(stdout, p->path, p->depth);
@@ -289,6 +304,8 @@ int kc_main(int argc, char **argv)
     }
     if (rc == 0)
         rc = kc_check_arity(&p, &err);
+    if (rc == 0)
+        rc = check_terminal(&p, &err);
     if (rc == 0) {
         install_signals();
         struct kc_ctx ctx;

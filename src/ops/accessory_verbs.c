@@ -381,11 +381,12 @@ static bool container_missing(const struct kc_exec_result *res)
 
 static int reuse_without_container(const struct kc_accessory *acc, struct kc_err *err)
 {
-    kc_err_set(err, KC_EREMOTE, "%s: the container %s is not running, so --reuse has nothing to "
-                                "run the command in",
+    kc_err_set(err, KC_EREMOTE,
+               "%s: the container %s is not running, so --reuse has nothing to run the command in",
                acc->name, acc->service);
-    kc_err_set_hint(err, "start it with 'kamal-c accessory boot %s', or leave out --reuse to run "
-                         "the command in a new container",
+    kc_err_set_hint(err,
+                    "start it with 'kamal-c accessory boot %s', or leave out --reuse to run "
+                    "the command in a new container",
                     acc->name);
     return KC_EREMOTE;
 }
