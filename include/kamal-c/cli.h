@@ -67,6 +67,10 @@ const char *kc_args_value(const struct kc_args *a, const char *lname);
 /* The root table (src/cli/table.c) and the verb groups. */
 extern const struct kc_verb kc_root_verb;
 
+/* Whether `[group] word` is a Kamal command kamal-c does not implement yet
+ * (group NULL for a root command). */
+bool kc_kamal_pending(const char *group, const char *word);
+
 /* The names of the root verbs (for alias conflict checks), NULL-terminated. */
 const char *const *kc_root_verb_names(void);
 

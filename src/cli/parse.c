@@ -271,6 +271,20 @@ static const struct kc_verb *find_sub(const struct kc_verb *group, const char *w
     return NULL;
 }
 
+static int pending_verb(const struct kc_parsed *p, const char *word, struct kc_err *err)
+{
+    const struct kc_verb *group = p->path[p->depth - 1];
+    if (p->depth == 1)
+        kc_err_set(err, KC_EUSAGE, "'%s' is a Kamal command that kamal-c does not implement yet",
+                   word);
+    else
+        kc_err_set(err, KC_EUSAGE, "'%s %s' is a Kamal command that kamal-c does not implement yet",
+                   group->name, word);
+    kc_err_set_hint(err, "run 'kamal-c help%s%s' for the commands kamal-c has",
+                    p->depth > 1 ? " " : "", p->depth > 1 ? group->name : "");
+    return KC_EUSAGE;
+}
+
 static int unknown_verb(const struct kc_parsed *p, const char *word, struct kc_err *err)
 {
     const struct kc_verb *group = p->path[p->depth - 1];
@@ -299,6 +313,8 @@ static int parse_word(struct kc_parsed *p, const char *word, struct kc_err *err)
     if (p->verb == NULL) {
         const struct kc_verb *group = p->path[p->depth - 1];
         const struct kc_verb *sub = find_sub(group, word);
+        if (sub == NULL && kc_kamal_pending(p->depth > 1 ? group->name : NULL, word))
+            return pending_verb(p, word, err);
         if (sub == NULL && p->depth == 1) {
             /* maybe an alias from deploy.yml: the dispatcher decides */
             p->alias_name = kc_xstrdup(word);

@@ -190,6 +190,77 @@ static void test_double_dash(void **state)
     done(&a);
 }
 
+/* Issue 8 item 12: Kamal's commands kamal-c does not have yet say so. */
+static void test_kamal_commands_not_yet_implemented(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        "secrets print", "deploy", "app exec -i sh",       "proxy reboot",  "setup",
+        "details",       "docs",   "accessory upgrade db", "registry setup"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        struct parsed_case a;
+        parse(&a, lines[i]);
+        assert_int_equal(a.rc, KC_EUSAGE);
+        assert_non_null(
+            strstr(a.err.msg, "is a Kamal command that kamal-c does not implement yet"));
+        assert_null(strstr(a.err.hint, "did you mean"));
+        done(&a);
+    }
+    struct parsed_case a;
+    parse(&a, "secrets print");
+    assert_string_equal(a.err.msg,
+                        "'secrets' is a Kamal command that kamal-c does not implement yet");
+    done(&a);
+    parse(&a, "accessory upgrade db");
+    assert_string_equal(
+        a.err.msg, "'accessory upgrade' is a Kamal command that kamal-c does not implement yet");
+    done(&a);
+    /* a word that is neither stays a possible alias */
+    parse(&a, "my-alias x");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.alias_name, "my-alias");
+    done(&a);
+}
+
+/* Every alias in the `init` template expands to a command kamal-c has. */
+static void test_init_template_aliases_work(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kc-init-aliases-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct kc_strvec created = KC_STRVEC_INIT;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_init_project(dir, &created, &err), 0);
+    char *path = kc_xasprintf("%s/config/deploy.yml", dir);
+    struct kc_buf text = KC_BUF_INIT;
+    assert_int_equal(kc_read_file(path, 0, &text), 0);
+    const char *p = strstr(kc_buf_str(&text), "# aliases:\n");
+    assert_non_null(p);
+    p = strchr(p, '\n') + 1;
+    size_t n = 0;
+    /* "#   NAME: COMMAND" lines, until the block ends */
+    while (strncmp(p, "#   ", 4) == 0) {
+        const char *colon = strchr(p, ':');
+        char *command = kc_xstrndup(colon + 2, strcspn(colon + 2, "\n"));
+        struct parsed_case a;
+        parse(&a, command);
+        assert_int_equal(a.rc, 0);
+        assert_null(a.p.alias_name);
+        assert_non_null(a.p.verb);
+        done(&a);
+        free(command);
+        n++;
+        p = strchr(p, '\n') + 1;
+    }
+    assert_true(n > 0);
+    kc_buf_release(&text);
+    free(path);
+    char *cmd = kc_xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    kc_strvec_release(&created);
+}
+
 static void test_bare_version_is_usage_error(void **state)
 {
     (void)state;
@@ -247,6 +318,8 @@ int main(void)
         cmocka_unit_test(test_arity),
         cmocka_unit_test(test_exec_takes_known_options_anywhere),
         cmocka_unit_test(test_double_dash),
+        cmocka_unit_test(test_kamal_commands_not_yet_implemented),
+        cmocka_unit_test(test_init_template_aliases_work),
         cmocka_unit_test(test_bare_version_is_usage_error),
         cmocka_unit_test(test_format_and_lock_options),
         cmocka_unit_test(test_flag_with_value_rejected),
