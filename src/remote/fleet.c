@@ -285,7 +285,9 @@ int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
         return 0;
     }
     int rc = 0;
-    if (flags & KC_CLEANUP) {
+    if (!(flags & KC_CLEANUP) && fleet_cancelled(f)) {
+        rc = interrupted(h, err); /* nothing new starts after Ctrl-C */
+    } else if (flags & KC_CLEANUP) {
         if (!(flags & KC_QUIET))
             kc_out_trace_cmd(f->out, h->name, display);
         char *line = kc_cmd_render_exec(cmd);
@@ -331,6 +333,8 @@ int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size
         free(what);
         return 0;
     }
+    if (fleet_cancelled(f))
+        return interrupted(h, err);
     int rc = kc_host_connect(h, err);
     if (rc)
         return rc;
