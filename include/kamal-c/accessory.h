@@ -14,9 +14,15 @@
 /* The label kamal-c stamps at docker run: a digest of the run specification
  * (never of secret values or file contents). */
 #define KC_DIGEST_LABEL "kamal-c.digest"
+/* The label that records options: as JSON ({"memory":["64m"],"privileged":true}),
+ * stamped with the digest, so drift can name each changed option. */
+#define KC_OPTIONS_LABEL "kamal-c.options"
+
+/* acc's options: as that JSON object. Caller frees (cJSON_Delete). */
+cJSON *kc_accessory_options_json(const struct kc_accessory *acc);
 
 /* docker run for acc on host, Kamal's argument order (§4.9), plus the digest
- * label when digest is not NULL. Fails only on a cmd with an unmatched quote. */
+ * and options labels when digest is not NULL. Fails only on a cmd with an unmatched quote. */
 int kc_cmd_accessory_run(struct kc_cmd *c, const struct kc_config *cfg,
                          const struct kc_accessory *acc, const char *host, const char *digest,
                          struct kc_err *err);
@@ -140,5 +146,12 @@ void kc_accessory_compare(const struct kc_config *cfg, const struct kc_accessory
                           const char *host, const struct kc_host_probe *hp,
                           const struct kc_acc_probe *p, const struct kc_acc_desired *want,
                           struct kc_strvec *diffs, bool *managed);
+
+/* Whether every difference is a files: entry's ("file PATH ..."): uploading
+ * the files and a restart apply it, no new container is needed. */
+bool kc_accessory_drift_files_only(const struct kc_strvec *diffs);
+/* What to run to apply the drift: upload and restart for a files-only
+ * drift, else reboot. Caller frees. */
+char *kc_accessory_drift_advice(const char *name, const struct kc_strvec *diffs);
 
 #endif

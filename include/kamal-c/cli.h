@@ -16,9 +16,14 @@ enum kc_verb_flags {
     KC_V_LOCK = 1 << 2,         /* may take the deploy lock (the verb decides when) */
     KC_V_LOCK_UPFRONT = 1 << 3, /* always mutates: the lock is taken before it runs */
     KC_V_MUTATES = 1 << 4,      /* changes hosts: --dry-run prints instead */
-    KC_V_PASSTHROUGH = 1 << 5,  /* the remote command's words are kept verbatim */
+    KC_V_PASSTHROUGH = 1 << 5,  /* operands from passthrough_at on are a remote command:
+                                   kamal-c's options are still taken anywhere, unknown
+                                   dash-words there are the command's, `--` ends options */
     KC_V_HIDDEN = 1 << 6,       /* not listed in help (as Kamal hides it) */
     KC_V_FINISHED = 1 << 7,     /* prints "Finished in N.N s" at the end */
+    KC_V_SECRETS = 1 << 8,      /* prints remote output: the secrets files are loaded
+                                   before the first connection, so every value in them
+                                   is redacted from what it prints (docs/security.md) */
 };
 
 #define KC_MAX_VERB_OPTS 12
@@ -61,6 +66,10 @@ const char *kc_args_value(const struct kc_args *a, const char *lname);
 
 /* The root table (src/cli/table.c) and the verb groups. */
 extern const struct kc_verb kc_root_verb;
+
+/* Whether `[group] word` is a Kamal command kamal-c does not implement yet
+ * (group NULL for a root command). */
+bool kc_kamal_pending(const char *group, const char *word);
 
 /* The names of the root verbs (for alias conflict checks), NULL-terminated. */
 const char *const *kc_root_verb_names(void);

@@ -16,6 +16,12 @@ void kc_cmd_ensure_run_dir(struct kc_cmd *c, const struct kc_config *cfg);
 void kc_cmd_lock_acquire(struct kc_cmd *c, const struct kc_config *cfg, const char *details_b64);
 /* rm LOCK/details && rm -r LOCK (Kamal's release; -f tolerates a half lock) */
 void kc_cmd_lock_release(struct kc_cmd *c, const struct kc_config *cfg);
+/* cmp -s LOCK/details - && rm -f LOCK/details && rm -r LOCK, with
+ * details_file (the exact content of the details file) on stdin: removes the
+ * lock only while it is the one described (ours, or a stale one taken over);
+ * exit 1 when it is absent or another. */
+void kc_cmd_lock_release_if(struct kc_cmd *c, const struct kc_config *cfg,
+                            const char *details_file);
 /* test -d LOCK && cat LOCK/details: exit 1 with nothing = no lock */
 void kc_cmd_lock_status(struct kc_cmd *c, const struct kc_config *cfg);
 /* The lock's details text, as Kamal writes it (before base64). */

@@ -46,9 +46,12 @@ struct kc_ctx {
                                       deploy lock before it changes hosts */
     bool lock_held;                /* this run holds the deploy lock */
     bool lock_inherited;           /* KAMAL_LOCK=true: a parent run holds it */
+    bool lock_maybe_held;          /* the mkdir was cut short: it may have run */
+    char *lock_file;               /* the details file this run wrote (or tried to) */
+    bool lock_released;            /* kc_lock_drop removed this run's lock */
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
-    bool interrupt_ok;                /* SIGINT is how this verb normally ends (logs -f) */
+    bool interrupt_ok; /* SIGINT is how this verb normally ends (logs -f): 130, no error line */
     char *performer;                  /* lazily: git config user.email, else whoami */
     pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */

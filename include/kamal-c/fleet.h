@@ -27,7 +27,14 @@ enum kc_run_flags {
     KC_QUIET = 1 << 3,         /* not traced with -v (lock polling, say) */
     KC_SECRET_OUTPUT = 1 << 4, /* -v traces the command but not its output (it may be
                                   derived from secrets: env file hashes, container env) */
+    KC_CLEANUP = 1 << 5,       /* must run after SIGINT/SIGTERM too (the lock release):
+                                  ignores the cancel flag, bounded by its own deadline
+                                  (KC_CLEANUP_SECONDS), on a fresh session when the
+                                  host's is unusable */
 };
+
+/* How long a KC_CLEANUP command may take, connecting included. */
+#define KC_CLEANUP_SECONDS 10
 
 struct kc_fleet;
 
@@ -87,7 +94,9 @@ int kc_host_connect(struct kc_host *h, struct kc_err *err);
  * command ran (or was planned), KC_EREMOTE for a non-zero exit with
  * KC_CHECK (err has the command, exit status and stderr), KC_EUNREACHABLE
  * when the host cannot be reached or the connection is lost,
- * KC_EINTERRUPTED on SIGINT/SIGTERM. */
+ * KC_EINTERRUPTED on SIGINT/SIGTERM: whatever failed once the cancel flag is
+ * set is the interruption, never "unreachable" (the host's session is then
+ * set aside, and a KC_CLEANUP command opens a fresh one). */
 int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
                   struct kc_exec_result *res, struct kc_err *err);
 

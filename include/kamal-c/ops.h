@@ -40,6 +40,10 @@ int kc_hook_run(struct kc_ctx *ctx, const char *name, const struct kc_kvlist *ex
 int kc_report_host_errors(struct kc_ctx *ctx, struct kc_host *const *hosts, struct kc_err *errs,
                           size_t n, int code, struct kc_err *err);
 
+/* The outcome a failed host or accessory is reported with: "unreachable",
+ * "interrupted" (never "unreachable": the run was cut short) or "failed". */
+const char *kc_outcome_of(int code);
+
 /* Reports a per-host outcome; under --dry-run the outcome is what would
  * happen ("booted" -> "would boot"). */
 void kc_report(struct kc_ctx *ctx, const char *host, const char *subject, const char *outcome,

@@ -42,6 +42,7 @@ struct kc_out {
     struct kc_strvec messages; /* JSON: info/warn lines not tied to a host */
     struct kc_kvlist counts;   /* outcome -> count, for the summary */
     bool show_finished;        /* print "Finished in" at the end (text) */
+    bool keep_headers;         /* -q keeps block headers (details, audit of several hosts) */
 };
 
 void kc_out_init(struct kc_out *o, enum kc_format format, int verbosity, FILE *out, FILE *err);
@@ -50,6 +51,12 @@ void kc_out_set_command(struct kc_out *o, const char *command);
 /* Never print this value; shows "[REDACTED]" instead. Values shorter than 3
  * bytes are ignored (they would blank ordinary text). */
 void kc_out_add_secret(struct kc_out *o, const char *value);
+/* s with every registered secret value replaced by "[REDACTED]", for text
+ * that leaves kamal-c another way (audit lines). Caller frees. */
+char *kc_out_redact(struct kc_out *o, const char *s);
+
+/* Results: with -q only problems (drift, failed, unreachable, interrupted)
+ * are printed; the summary line always is. */
 
 /* A human message. host may be NULL. ERROR and WARN go to stderr; INFO to
  * stdout (not with -q); DEBUG only with -v (stderr). */
@@ -64,7 +71,8 @@ void kc_out_planned(struct kc_out *o, const char *host, const char *what);
 void kc_out_result(struct kc_out *o, const char *host, const char *subject, const char *outcome,
                    const char *detail);
 /* A block of output from a host (server exec, details, logs): a header line
- * "<label> <host>:" then the text (not with -q: no header), or JSON output. */
+ * "<label> <host>:" then the text (with -q no header unless keep_headers), or
+ * JSON output. */
 void kc_out_block(struct kc_out *o, const char *label, const char *host, const char *text);
 /* One streamed line from a host (logs -f), prefixed with the host. */
 void kc_out_line(struct kc_out *o, const char *host, const char *line);

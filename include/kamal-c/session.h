@@ -65,6 +65,11 @@ struct kc_session;
  * jump spec or an unreadable config file. */
 int kc_session_open(struct kc_session **out, const struct kc_ssh_opts *o, struct kc_err *err);
 void kc_session_close(struct kc_session *s);
+/* Clean-up mode, for what must still happen after SIGINT/SIGTERM (releasing
+ * the deploy lock): from now on commands on s ignore the cancel flag and give
+ * up at deadline (a kc_now() time) with KC_EUNREACHABLE, blocking libssh
+ * calls included. */
+void kc_session_cleanup_mode(struct kc_session *s, double deadline);
 
 struct kc_exec_result {
     int status; /* exit status; -1 when killed by a signal */

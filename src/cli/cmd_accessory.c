@@ -156,7 +156,7 @@ static const struct kc_verb acc_details = {
     .usage = "NAME|all",
     .min_args = 1,
     .max_args = 1,
-    .flags = ACC_FLAGS,
+    .flags = ACC_FLAGS | KC_V_SECRETS,
     .exec = details_exec,
 };
 
@@ -167,7 +167,7 @@ static const struct kc_verb acc_logs = {
     .min_args = 1,
     .max_args = 1,
     .opts = logs_opts,
-    .flags = ACC_FLAGS,
+    .flags = ACC_FLAGS | KC_V_SECRETS,
     .exec = logs_exec,
     .help = "With -f, follows the accessory on every selected host, lines prefixed by host,\n"
             "until Ctrl-C.",
@@ -180,12 +180,15 @@ static const struct kc_verb acc_exec = {
     .min_args = 2,
     .max_args = -1,
     .opts = exec_opts,
-    .flags = ACC_FLAGS | KC_V_MUTATES | KC_V_PASSTHROUGH,
+    .flags = ACC_FLAGS | KC_V_MUTATES | KC_V_PASSTHROUGH | KC_V_SECRETS,
     .passthrough_at = 1,
     .exec = exec_exec,
     .help = "The command is handed to the host's shell as written, like Kamal does:\n"
             "  kamal-c accessory exec db 'psql -c \"select 1\"'\n"
-            "Everything after the command's first word belongs to it.",
+            "kamal-c's own options are taken anywhere on the line, after the command too\n"
+            "(--reuse, -v, --dry-run); a dash-word kamal-c does not know stays in the command.\n"
+            "Quote the command, or put it after --, to keep all of it:\n"
+            "  kamal-c accessory exec db -- psql -v ON_ERROR_STOP=1",
 };
 
 static const struct kc_verb acc_remove = {
@@ -203,12 +206,15 @@ static const struct kc_verb acc_remove = {
 
 static const struct kc_verb acc_upload = {
     .name = "upload",
-    .summary = "Upload accessory files to the hosts",
+    .summary = "Upload accessory files to the hosts (then restart to apply)",
     .usage = "NAME|all",
     .min_args = 1,
     .max_args = 1,
-    .flags = ACC_MUTATING | KC_V_HIDDEN,
+    .flags = ACC_MUTATING,
     .exec = upload_exec,
+    .help = "Writes each files: entry (ERB rendered) with its mode and owner. A running\n"
+            "container sees the new content through its bind mount; restart it to make the\n"
+            "service read it ('accessory restart NAME'): no new container, unlike reboot.",
 };
 
 static const struct kc_verb acc_directories = {

@@ -71,7 +71,7 @@ const struct kc_verb kc_verb_audit = {
     .name = "audit",
     .summary = "Show the audit log from servers",
     .max_args = 0,
-    .flags = KC_V_CONFIG | KC_V_HOSTS,
+    .flags = KC_V_CONFIG | KC_V_HOSTS | KC_V_SECRETS,
     .exec = audit_exec,
     .help = "Prints the last 50 lines of .kamal/SERVICE[-DEST]-audit.log on each host.",
 };

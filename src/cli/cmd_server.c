@@ -26,12 +26,15 @@ static const struct kc_verb server_exec = {
     .min_args = 1,
     .max_args = -1,
     .opts = exec_opts,
-    .flags = KC_V_CONFIG | KC_V_HOSTS | KC_V_MUTATES | KC_V_PASSTHROUGH,
+    .flags = KC_V_CONFIG | KC_V_HOSTS | KC_V_MUTATES | KC_V_PASSTHROUGH | KC_V_SECRETS,
     .passthrough_at = 0,
     .exec = exec_exec,
-    .help = "The command is handed to each host's shell as written; everything from its first\n"
-            "word on belongs to it (kamal-c server exec docker ps -q keeps its -q). Output is\n"
-            "grouped per host; a host where it exits non-zero fails the run (exit 1).",
+    .help = "The command is handed to each host's shell as written. As in Kamal, kamal-c's own\n"
+            "options are taken anywhere on the line, after the command too (server exec ls\n"
+            "--dry-run is a dry run, docker ps -q is quiet mode); a dash-word kamal-c does not\n"
+            "know stays in the command (ls -l). Quote the command, or put it after --, to keep\n"
+            "all of it:  kamal-c server exec -- docker ps -q\n"
+            "Output is grouped per host; a host where it exits non-zero fails the run (exit 1).",
 };
 
 /* ---- bootstrap ---- */

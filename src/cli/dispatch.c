@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KC_MAX_ALIAS_DEPTH 8
@@ -15,15 +16,28 @@
 /* The one piece of global state: set by the signal handler, read through
  * ctx->cancel everywhere else. */
 static volatile sig_atomic_t cancel_flag;
+static struct timespec first_signal; /* when cancel_flag was set */
+
+/* Seconds during which a repeated signal counts as the same interruption:
+ * `timeout -s INT` and CI runners signal the process and then its process
+ * group, so one stop request often arrives twice within microseconds. */
+#define KC_SIGNAL_REPEAT_WINDOW 1
 
 static void on_signal(int sig)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
     if (cancel_flag) {
-        /* second Ctrl-C: the user wants out now */
+        long long ns = (long long)(now.tv_sec - first_signal.tv_sec) * 1000000000LL +
+                       (now.tv_nsec - first_signal.tv_nsec);
+        if (ns < KC_SIGNAL_REPEAT_WINDOW * 1000000000LL)
+            return;
+        /* a second Ctrl-C: the user wants out now */
         signal(sig, SIG_DFL);
         raise(sig);
         return;
     }
+    first_signal = now;
     cancel_flag = sig;
 }
 
@@ -178,6 +192,14 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
         rc = load_config(ctx, &cfg, err);
         have_cfg = true; /* a failed load still owns what it built so far */
     }
+    if (rc == 0 && (v->flags & KC_V_SECRETS)) {
+        rc = kc_ctx_secrets(ctx, err);
+        if (rc)
+            kc_err_set_hint(err,
+                            "'%s' reads the secrets files to redact their values from "
+                            "what the hosts print; fix the file, or the command it runs",
+                            p->path[p->depth - 1]->name);
+    }
     if (rc == 0 && (v->flags & KC_V_HOSTS))
         rc = kc_ctx_select(ctx, err);
     if (rc == 0 && (v->flags & KC_V_HOSTS))
@@ -185,36 +207,31 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
     /* once, locally, before the first connection (the lock is one) */
     if (rc == 0 && (v->flags & KC_V_HOSTS))
         rc = kc_hook_run(ctx, "pre-connect", NULL, true, err);
-    bool locked_here = false;
-    if (rc == 0 && (v->flags & KC_V_LOCK_UPFRONT)) {
+    if (rc == 0 && (v->flags & KC_V_LOCK_UPFRONT))
         rc = kc_lock_take(ctx, NULL, err);
-        locked_here = rc == 0;
-    }
     if (rc == 0)
         rc = v->exec(ctx, &p->args, err);
-    /* Whatever happened, a lock this run took is released: after Ctrl-C too,
-     * so the interruption is remembered and the flag cleared for the release
-     * (a second Ctrl-C still ends the process at once). */
-    if (kc_ctx_cancelled(ctx)) {
+    /* Whatever happened, a lock this run took (or may have taken: a mkdir cut
+     * short) is released: after Ctrl-C too, on a channel that ignores the
+     * flag (KC_CLEANUP). The flag stays set, so a second Ctrl-C still ends
+     * the process at once. */
+    if (kc_ctx_cancelled(ctx))
         ctx->cancel_signal = (int)*ctx->cancel;
-        *ctx->cancel = 0;
+    struct kc_err rel = KC_ERR_INIT;
+    int rrc = kc_lock_drop(ctx, &rel);
+    if (rrc && rc == 0) {
+        kc_err_move(err, &rel);
+        rc = rrc;
+    } else if (rrc) {
+        /* the run failed already: its error stays the error (and the exit
+         * status), but a lock left behind must never go unmentioned */
+        char *why = kc_err_format(&rel);
+        kc_out_msg(ctx->out, KC_LVL_WARN, NULL, "%s; %s", why, rel.hint);
+        free(why);
     }
-    bool released = false;
-    if (locked_here || ctx->lock_held) {
-        struct kc_err rel = KC_ERR_INIT;
-        int rrc = kc_lock_drop(ctx, &rel);
-        released = rrc == 0;
-        if (rrc && rc == 0) {
-            kc_err_move(err, &rel);
-            rc = rrc;
-        }
-        kc_err_release(&rel);
-    }
-    if (ctx->cancel_signal && ctx->interrupt_ok && (rc == 0 || rc == KC_EINTERRUPTED)) {
-        /* Ctrl-C is how this verb ends (logs -f): a normal end */
-        kc_err_release(err);
-        rc = 0;
-    } else if (ctx->cancel_signal) {
+    kc_err_release(&rel);
+    bool released = ctx->lock_released;
+    if (ctx->cancel_signal) {
         const char *sig = ctx->cancel_signal == SIGTERM ? "SIGTERM" : "SIGINT";
         if (rc == 0 || rc == KC_EINTERRUPTED) {
             rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted by %s", sig);
@@ -241,6 +258,21 @@ static int run_verb(struct kc_ctx *ctx, const struct kc_parsed *p, struct kc_err
     return rc;
 }
 
+/* -i/--interactive hands the terminal to the remote command: without one on
+ * stdin (CI, a pipe) it fails at once, before any connection, as a
+ * confirmation does. */
+static int check_terminal(const struct kc_parsed *p, struct kc_err *err)
+{
+    if (!kc_args_flag(&p->args, "interactive") || isatty(STDIN_FILENO))
+        return 0;
+    char *name = kc_verb_path_name(p);
+    kc_err_set(err, KC_EUSAGE, "'%s -i' needs a terminal on stdin, and stdin is not one", name);
+    kc_err_set_hint(err, "run it from a terminal, or leave out -i: the command's output is then "
+                         "printed per host");
+    free(name);
+    return KC_EUSAGE;
+}
+
 static int help_for(const struct kc_parsed *p)
 {
     kc_help_print(stdout, p->path, p->depth);
@@ -258,6 +290,7 @@ int kc_main(int argc, char **argv)
     struct kc_out out;
     kc_out_init(&out, p.g.format, p.g.verbosity, stdout, stderr);
     int status;
+    bool quiet_stop = false;
     if (rc == 0 && (p.g.help || (p.verb == NULL && p.depth == 1))) {
         status = help_for(&p);
         goto done;
@@ -271,6 +304,8 @@ int kc_main(int argc, char **argv)
     }
     if (rc == 0)
         rc = kc_check_arity(&p, &err);
+    if (rc == 0)
+        rc = check_terminal(&p, &err);
     if (rc == 0) {
         install_signals();
         struct kc_ctx ctx;
@@ -284,9 +319,12 @@ int kc_main(int argc, char **argv)
         free(name);
         out.show_finished = (p.verb->flags & (KC_V_FINISHED | KC_V_HOSTS)) != 0;
         rc = run_verb(&ctx, &p, &err);
+        /* Ctrl-C is how `logs -f` ends: exit 130 as a script expects, but
+         * no error line for the person who pressed it */
+        quiet_stop = rc == KC_EINTERRUPTED && ctx.interrupt_ok;
         kc_ctx_release(&ctx);
     }
-    if (rc)
+    if (rc && !quiet_stop)
         kc_out_error(&out, &err);
     status = kc_out_finish(&out, kc_exit_status(rc), &err);
 done:

@@ -1,6 +1,8 @@
 /* parse.c - command-line parsing: global options anywhere, verb lookup in
- * the table, verb options, `--`, and verbatim remote commands for exec-like
- * verbs. Pure: no I/O, so every rule is unit-tested. */
+ * the table, verb options, `--`, and remote commands for exec-like verbs
+ * (Thor's rule: kamal-c's own options are taken anywhere, after the command's
+ * words too; a dash-word kamal-c does not know belongs to the command). Pure:
+ * no I/O, so every rule is unit-tested. */
 #include "parse.h"
 
 #include <stdlib.h>
@@ -269,6 +271,20 @@ static const struct kc_verb *find_sub(const struct kc_verb *group, const char *w
     return NULL;
 }
 
+static int pending_verb(const struct kc_parsed *p, const char *word, struct kc_err *err)
+{
+    const struct kc_verb *group = p->path[p->depth - 1];
+    if (p->depth == 1)
+        kc_err_set(err, KC_EUSAGE, "'%s' is a Kamal command that kamal-c does not implement yet",
+                   word);
+    else
+        kc_err_set(err, KC_EUSAGE, "'%s %s' is a Kamal command that kamal-c does not implement yet",
+                   group->name, word);
+    kc_err_set_hint(err, "run 'kamal-c help%s%s' for the commands kamal-c has",
+                    p->depth > 1 ? " " : "", p->depth > 1 ? group->name : "");
+    return KC_EUSAGE;
+}
+
 static int unknown_verb(const struct kc_parsed *p, const char *word, struct kc_err *err)
 {
     const struct kc_verb *group = p->path[p->depth - 1];
@@ -297,6 +313,8 @@ static int parse_word(struct kc_parsed *p, const char *word, struct kc_err *err)
     if (p->verb == NULL) {
         const struct kc_verb *group = p->path[p->depth - 1];
         const struct kc_verb *sub = find_sub(group, word);
+        if (sub == NULL && kc_kamal_pending(p->depth > 1 ? group->name : NULL, word))
+            return pending_verb(p, word, err);
         if (sub == NULL && p->depth == 1) {
             /* maybe an alias from deploy.yml: the dispatcher decides */
             p->alias_name = kc_xstrdup(word);
@@ -315,9 +333,23 @@ static int parse_word(struct kc_parsed *p, const char *word, struct kc_err *err)
         return 0;
     }
     kc_strvec_push(&p->args.pos, word);
-    if ((p->verb->flags & KC_V_PASSTHROUGH) && (int)p->args.pos.n > p->verb->passthrough_at)
-        p->verbatim = true;
     return 0;
+}
+
+/* True once an exec-like verb's remote command has started: from then on a
+ * dash-word that is none of kamal-c's options is one of the command's. */
+static bool in_remote_command(const struct kc_parsed *p)
+{
+    return p->verb && (p->verb->flags & KC_V_PASSTHROUGH) &&
+           (int)p->args.pos.n > p->verb->passthrough_at;
+}
+
+/* Whether a is one of the options valid here (global or the verb's). */
+static bool known_option(const struct kc_parsed *p, const char *a)
+{
+    const char *ignored;
+    return find_opt(global_opts, a, &ignored) >= 0 ||
+           (p->verb && find_opt(p->verb->opts, a, &ignored) >= 0);
 }
 
 int kc_parse_argv(struct kc_parsed *p, int argc, char **argv, struct kc_err *err)
@@ -331,24 +363,21 @@ int kc_parse_argv(struct kc_parsed *p, int argc, char **argv, struct kc_err *err
             kc_strvec_push(&p->alias_args, a);
             continue;
         }
-        if (p->verbatim || dashdash) {
-            if (p->verb == NULL && !dashdash)
-                return usage(err, "unexpected '%s'%s", a, NULL);
-            if (p->verb == NULL) {
-                int rc = parse_word(p, a, err);
-                if (rc)
-                    return rc;
-                continue;
-            }
-            kc_strvec_push(&p->args.pos, a);
+        if (dashdash) {
+            /* after `--`: words, never options */
+            int rc = parse_word(p, a, err);
+            if (rc)
+                return rc;
             continue;
         }
         if (strcmp(a, "--") == 0) {
             dashdash = true;
             continue;
         }
-        int rc = (a[0] == '-' && a[1] != '\0') ? parse_option(p, argc, argv, &i, err)
-                                               : parse_word(p, a, err);
+        bool option = a[0] == '-' && a[1] != '\0';
+        if (option && in_remote_command(p) && !known_option(p, a))
+            option = false; /* `ls -l`: the command's */
+        int rc = option ? parse_option(p, argc, argv, &i, err) : parse_word(p, a, err);
         if (rc)
             return rc;
     }

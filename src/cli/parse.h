@@ -12,7 +12,6 @@ struct kc_parsed {
     size_t depth;
     const struct kc_verb *verb; /* the leaf verb, or NULL */
     struct kc_args args;
-    bool verbatim;    /* the rest of the line belongs to the remote command */
     char *alias_name; /* an unknown root word: maybe an alias */
     bool in_alias_args;
     struct kc_strvec alias_args; /* words after the alias name */

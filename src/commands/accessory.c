@@ -74,7 +74,31 @@ static void label_args(struct kc_cmd *c, const struct kc_accessory *acc, const c
     if (digest) {
         kc_cmd_arg(c, "--label");
         kc_cmd_argf(c, "%s=%s", KC_DIGEST_LABEL, digest);
+        /* not part of the digest (it is computed without digest), so
+         * containers booted before this label existed keep their digest */
+        cJSON *opts = kc_accessory_options_json(acc);
+        char *json = cJSON_PrintUnformatted(opts);
+        kc_cmd_arg(c, "--label");
+        kc_cmd_argf(c, "%s=%s", KC_OPTIONS_LABEL, json);
+        cJSON_free(json);
+        cJSON_Delete(opts);
     }
+}
+
+cJSON *kc_accessory_options_json(const struct kc_accessory *acc)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; i < acc->options.n; i++) {
+        const struct kc_docker_option *opt = &acc->options.v[i];
+        if (opt->flag) {
+            cJSON_AddTrueToObject(o, opt->key);
+            continue;
+        }
+        cJSON *vals = cJSON_AddArrayToObject(o, opt->key);
+        for (size_t j = 0; j < opt->values.n; j++)
+            cJSON_AddItemToArray(vals, cJSON_CreateString(opt->values.v[j]));
+    }
+    return o;
 }
 
 static void option_args(struct kc_cmd *c, const struct kc_docker_options *opts)

@@ -50,14 +50,15 @@ static char *missing_from(const struct kc_strvec *a, const struct kc_strvec *b)
     return s;
 }
 
-/* Reports "what: +added -removed" when two sets differ. */
+/* Reports "what: OLD -> NEW" (or "add NEW", "remove OLD") when two sets
+ * differ. */
 static void compare_sets(const char *what, const struct kc_strvec *want,
                          const struct kc_strvec *have, struct kc_strvec *diffs)
 {
     char *add = missing_from(want, have);
     char *del = missing_from(have, want);
     if (add && del)
-        kc_strvec_pushf(diffs, "%s: add %s; remove %s", what, add, del);
+        kc_strvec_pushf(diffs, "%s: %s -> %s", what, del, add);
     else if (add)
         kc_strvec_pushf(diffs, "%s: add %s", what, add);
     else if (del)
@@ -74,6 +75,21 @@ static void compare_image(const struct kc_accessory *acc, const cJSON *config,
         kc_strvec_pushf(diffs, "image: %s -> %s", have, acc->image);
 }
 
+/* Words as a shell line, each quoted only when it needs it, so the drift
+ * text keeps the quoting ("sh -c 'echo hi'"); "(none)" when empty. */
+static char *shell_line(const struct kc_strvec *words)
+{
+    struct kc_buf b = KC_BUF_INIT;
+    for (size_t i = 0; i < words->n; i++) {
+        if (i)
+            kc_buf_addc(&b, ' ');
+        kc_shell_quote(&b, words->v[i]);
+    }
+    if (b.len == 0)
+        kc_buf_adds(&b, "(none)");
+    return kc_buf_detach(&b);
+}
+
 static void compare_cmd(const struct kc_accessory *acc, const cJSON *config, const cJSON *image,
                         struct kc_strvec *diffs)
 {
@@ -87,9 +103,10 @@ static void compare_cmd(const struct kc_accessory *acc, const cJSON *config, con
     for (size_t i = 0; same && i < want.n; i++)
         same = strcmp(want.v[i], have.v[i]) == 0;
     if (!same) {
-        char *w = kc_strvec_join(&want, " ");
-        char *h = kc_strvec_join(&have, " ");
-        kc_strvec_pushf(diffs, "cmd: '%s' -> '%s'", h, w);
+        /* deploy.yml's cmd as written; the container's words quoted back */
+        char *w = acc->cmd ? kc_xstrdup(acc->cmd) : shell_line(&want);
+        char *h = shell_line(&have);
+        kc_strvec_pushf(diffs, "cmd: %s -> %s", h, w);
         free(w);
         free(h);
     }
@@ -193,19 +210,52 @@ static char *norm_publish(const char *spec)
     return out;
 }
 
+/* "ip|host|container/proto" back to the way people write it:
+ * "[ip:]host:container[/proto]", "container" alone, /tcp left out. */
+static char *human_publish(const char *norm)
+{
+    const char *bar1 = strchr(norm, '|');
+    const char *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+    if (bar2 == NULL)
+        return kc_xstrdup(norm);
+    char *ip = kc_xstrndup(norm, (size_t)(bar1 - norm));
+    char *host = kc_xstrndup(bar1 + 1, (size_t)(bar2 - bar1 - 1));
+    char *port = kc_xstrdup(bar2 + 1);
+    if (kc_ends_with(port, "/tcp"))
+        port[strlen(port) - 4] = '\0';
+    char *out = *ip     ? kc_xasprintf("%s:%s:%s", ip, host, port)
+                : *host ? kc_xasprintf("%s:%s", host, port)
+                        : kc_xstrdup(port);
+    free(ip);
+    free(host);
+    free(port);
+    return out;
+}
+
+static bool is_publish_option(const char *key)
+{
+    return strcmp(key, "publish") == 0 || strcmp(key, "p") == 0;
+}
+
+/* Compared in one normal form, shown as written ("8089:80"). */
 static void compare_ports(const struct kc_accessory *acc, const cJSON *host_config,
                           struct kc_strvec *diffs)
 {
     struct kc_strvec want = KC_STRVEC_INIT, have = KC_STRVEC_INIT;
     char *publish = kc_accessory_publish(acc);
+    struct kc_strvec specs = KC_STRVEC_INIT;
     if (publish)
-        kc_strvec_push_nodup(&want, norm_publish(publish));
+        kc_strvec_push(&specs, publish);
     free(publish);
     for (size_t i = 0; i < acc->options.n; i++)
-        if (strcmp(acc->options.v[i].key, "publish") == 0 ||
-            strcmp(acc->options.v[i].key, "p") == 0)
-            for (size_t j = 0; j < acc->options.v[i].values.n; j++)
-                kc_strvec_push_nodup(&want, norm_publish(acc->options.v[i].values.v[j]));
+        if (is_publish_option(acc->options.v[i].key))
+            kc_strvec_copy(&specs, &acc->options.v[i].values);
+    for (size_t i = 0; i < specs.n; i++) {
+        char *norm = norm_publish(specs.v[i]);
+        kc_strvec_push_nodup(&want, human_publish(norm));
+        free(norm);
+    }
+    kc_strvec_release(&specs);
     const cJSON *bindings = object(host_config, "PortBindings"), *port;
     cJSON_ArrayForEach(port, bindings)
     {
@@ -213,7 +263,9 @@ static void compare_ports(const struct kc_accessory *acc, const cJSON *host_conf
         cJSON_ArrayForEach(b, port)
         {
             const char *ip = str(b, "HostIp"), *hp = str(b, "HostPort");
-            kc_strvec_pushf(&have, "%s|%s|%s", ip ? ip : "", hp ? hp : "", port->string);
+            char *norm = kc_xasprintf("%s|%s|%s", ip ? ip : "", hp ? hp : "", port->string);
+            kc_strvec_push_nodup(&have, human_publish(norm));
+            free(norm);
         }
     }
     compare_sets("ports", &want, &have, diffs);
@@ -311,7 +363,8 @@ static void compare_labels(const struct kc_accessory *acc, const cJSON *config, 
     const cJSON *l, *image_labels = get(image, "Labels");
     cJSON_ArrayForEach(l, object(config, "Labels"))
     {
-        if (!cJSON_IsString(l) || strcmp(l->string, KC_DIGEST_LABEL) == 0)
+        /* kamal-c's own bookkeeping (digest, options) is not a label of the user's */
+        if (!cJSON_IsString(l) || strncmp(l->string, "kamal-c.", 8) == 0)
             continue;
         const char *from_image = str(image_labels, l->string);
         if (from_image && strcmp(from_image, l->valuestring) == 0)
@@ -332,10 +385,60 @@ static void compare_labels(const struct kc_accessory *acc, const cJSON *config, 
     kc_strvec_release(&have);
 }
 
+/* "64m", "a, b" for a repeated option, "on" for a flag, "(none)". */
+static char *option_text(const cJSON *v)
+{
+    if (v == NULL)
+        return kc_xstrdup("(none)");
+    if (cJSON_IsTrue(v))
+        return kc_xstrdup("on");
+    struct kc_strvec vals = KC_STRVEC_INIT;
+    strings_of(v, &vals);
+    char *s = kc_strvec_join(&vals, ", ");
+    kc_strvec_release(&vals);
+    return s;
+}
+
+/* Each options: entry (ports aside: compared as ports) against the record
+ * kamal-c stamped at docker run (KC_OPTIONS_LABEL), "memory: 64m -> 128m".
+ * Returns false when the container has no record (booted by Kamal or an
+ * older kamal-c): docker inspect does not give the options back as
+ * written. */
+static bool compare_options(const struct kc_accessory *acc, const cJSON *config,
+                            struct kc_strvec *diffs)
+{
+    const char *record = str(object(config, "Labels"), KC_OPTIONS_LABEL);
+    cJSON *have = record ? cJSON_Parse(record) : NULL;
+    if (!cJSON_IsObject(have)) {
+        cJSON_Delete(have);
+        return false;
+    }
+    cJSON *want = kc_accessory_options_json(acc);
+    struct kc_strvec keys = KC_STRVEC_INIT;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, want) kc_strvec_push_unique(&keys, it->string);
+    cJSON_ArrayForEach(it, have) kc_strvec_push_unique(&keys, it->string);
+    for (size_t i = 0; i < keys.n; i++) {
+        if (is_publish_option(keys.v[i]))
+            continue;
+        char *w = option_text(get(want, keys.v[i]));
+        char *h = option_text(get(have, keys.v[i]));
+        if (strcmp(w, h) != 0)
+            kc_strvec_pushf(diffs, "%s: %s -> %s", keys.v[i], h, w);
+        free(w);
+        free(h);
+    }
+    kc_strvec_release(&keys);
+    cJSON_Delete(want);
+    cJSON_Delete(have);
+    return true;
+}
+
 /* Field by field from docker inspect (containers booted by Kamal, or a
- * digest that changed). Options (--cpus, --memory, ...) are not compared:
- * only the digest catches those. */
-static void compare_fields(const struct kc_config *cfg, const struct kc_accessory *acc,
+ * digest that changed). options: are compared with kamal-c's record of
+ * them when the container carries it; otherwise only the digest catches a
+ * change there. Returns whether options were compared. */
+static bool compare_fields(const struct kc_config *cfg, const struct kc_accessory *acc,
                            const struct kc_host_probe *hp, const struct kc_acc_probe *p,
                            struct kc_strvec *diffs)
 {
@@ -354,6 +457,7 @@ static void compare_fields(const struct kc_config *cfg, const struct kc_accessor
     compare_network(acc, host_config, diffs);
     compare_logging(cfg, host_config, diffs);
     compare_labels(acc, config, same_image ? image : NULL, diffs);
+    return compare_options(acc, config, diffs);
 }
 
 static bool mode_equal(const char *want, const char *have)
@@ -424,11 +528,31 @@ void kc_accessory_compare(const struct kc_config *cfg, const struct kc_accessory
     *managed = have_digest != NULL;
     if (have_digest == NULL || want->digest == NULL || strcmp(have_digest, want->digest) != 0) {
         size_t before = diffs->n;
-        compare_fields(cfg, acc, hp, p, diffs);
+        bool options_known = compare_fields(cfg, acc, hp, p, diffs);
         if (have_digest && diffs->n == before)
-            kc_strvec_push(diffs, "run options changed (options, cmd or labels)");
+            kc_strvec_push(diffs, options_known
+                                      ? "the docker run line changed"
+                                      : "options: changed (this container was booted without "
+                                        "kamal-c's record of them, so which one is not known)");
     }
     compare_files(cfg, acc, p, want, diffs);
+}
+
+bool kc_accessory_drift_files_only(const struct kc_strvec *diffs)
+{
+    for (size_t i = 0; i < diffs->n; i++)
+        if (strncmp(diffs->v[i], "file ", 5) != 0)
+            return false;
+    return diffs->n > 0;
+}
+
+char *kc_accessory_drift_advice(const char *name, const struct kc_strvec *diffs)
+{
+    if (kc_accessory_drift_files_only(diffs))
+        return kc_xasprintf("run 'kamal-c accessory upload %s' and then 'kamal-c accessory "
+                            "restart %s' to apply (the container is kept: no reboot needed)",
+                            name, name);
+    return kc_xasprintf("run 'kamal-c accessory reboot %s' to apply", name);
 }
 
 enum kc_acc_action kc_accessory_action(const char *status, bool crash_looping)

@@ -33,6 +33,18 @@ void kc_cmd_lock_release(struct kc_cmd *c, const struct kc_config *cfg)
     free(details);
 }
 
+void kc_cmd_lock_release_if(struct kc_cmd *c, const struct kc_config *cfg, const char *details_file)
+{
+    char *details = kc_xasprintf("%s/details", cfg->lock_dir);
+    kc_cmd_args(c, "cmp", "-s", details, "-", NULL);
+    kc_cmd_op(c, "&&");
+    kc_cmd_args(c, "rm", "-f", details, NULL);
+    kc_cmd_op(c, "&&");
+    kc_cmd_args(c, "rm", "-r", cfg->lock_dir, NULL);
+    kc_cmd_set_stdin(c, details_file, strlen(details_file), false);
+    free(details);
+}
+
 void kc_cmd_lock_status(struct kc_cmd *c, const struct kc_config *cfg)
 {
     char *details = kc_xasprintf("%s/details", cfg->lock_dir);

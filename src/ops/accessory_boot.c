@@ -130,10 +130,11 @@ static int probe_host(struct kc_host *h, struct host_job *job, struct kc_err *er
 static char *drift_detail(const struct acc_decision *d, const char *name, const char *did)
 {
     char *list = kc_strvec_join(&d->diffs, "; ");
-    char *s = kc_xasprintf("%s%sdiffers from deploy.yml: %s; run 'kamal-c accessory reboot %s' "
-                           "to apply",
-                           did ? did : "", did ? "; " : "", list, name);
+    char *advice = kc_accessory_drift_advice(name, &d->diffs);
+    char *s = kc_xasprintf("%s%sdiffers from deploy.yml: %s; %s", did ? did : "", did ? "; " : "",
+                           list, advice);
     free(list);
+    free(advice);
     return s;
 }
 
@@ -264,11 +265,9 @@ static int act_host(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
 static void report_probe_failure(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
                                  int rc, const struct kc_err *err)
 {
-    if (rc == KC_EINTERRUPTED)
-        return;
     for (size_t k = 0; k < job->n; k++)
-        kc_report(ctx, h->name, job->set->accs[job->idx[k]]->name,
-                  rc == KC_EUNREACHABLE ? "unreachable" : "failed", err->msg);
+        kc_report(ctx, h->name, job->set->accs[job->idx[k]]->name, kc_outcome_of(rc),
+                  rc == KC_EINTERRUPTED ? NULL : err->msg);
 }
 
 /* Phase 1: probe; hosts with nothing to do report now. */

@@ -142,6 +142,11 @@ static int load_file(const struct kc_accessory *acc, const struct kc_mount_spec 
 static int secret_values(struct kc_ctx *ctx, const struct kc_accessory *acc,
                          struct kc_kvlist *values, struct kc_err *err)
 {
+    /* a secrets file that cannot be read says where itself (file:line, the
+     * secret's name): only a missing secret is this key's error */
+    int loaded = acc->env.secret.n ? kc_ctx_secrets(ctx, err) : 0;
+    if (loaded)
+        return loaded;
     for (size_t i = 0; i < acc->env.secret.n; i++) {
         char *var, *secret;
         kc_env_secret_split(acc->env.secret.v[i], &var, &secret);
@@ -197,6 +202,12 @@ static int check_registry_secrets(struct kc_ctx *ctx, const struct kc_registry *
     int rc = 0;
     if (reg->local)
         return 0;
+    /* the files first: their errors name file, line and secret, and are not
+     * the registry's (a failing $(...) for POSTGRES_PASSWORD, say) */
+    if ((reg->username && reg->username_is_secret) || (reg->password && reg->password_is_secret))
+        rc = kc_ctx_secrets(ctx, err);
+    if (rc)
+        return rc;
     if (reg->username && reg->username_is_secret)
         rc = kc_ctx_secret(ctx, reg->username, &v, err);
     if (rc == 0 && reg->password && reg->password_is_secret)
@@ -251,7 +262,7 @@ int kc_acc_fold(struct kc_ctx *ctx, const char *host, const char *name, int rc, 
 {
     if (rc == 0)
         return worst;
-    kc_report(ctx, host, name, rc == KC_EUNREACHABLE ? "unreachable" : "failed", one->msg);
+    kc_report(ctx, host, name, kc_outcome_of(rc), rc == KC_EINTERRUPTED ? NULL : one->msg);
     if (worst == 0)
         kc_err_move(host_err, one);
     return kc_code_worst(worst, rc);

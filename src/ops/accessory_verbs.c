@@ -249,6 +249,17 @@ static int details_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_w
 
 int kc_accessory_details(struct kc_ctx *ctx, const struct kc_acc_request *req, struct kc_err *err)
 {
+    /* -q keeps "Accessory NAME Host H:" when there are several blocks: without
+     * it nobody can tell them apart */
+    struct acc_set set;
+    if (kc_acc_set_select(ctx, req->name, true, &set, NULL) == 0) {
+        size_t blocks = 0;
+        for (size_t i = 0; i < set.n; i++)
+            for (size_t j = 0; j < set.hosts.n; j++)
+                blocks += kc_strvec_contains(&set.accs[i]->hosts, set.hosts.v[j]);
+        ctx->out->keep_headers = blocks > 1;
+    }
+    kc_acc_set_release(&set);
     return on_accessory_hosts(ctx, req, true, false, details_one, err);
 }
 
@@ -307,6 +318,10 @@ static int follow_host(struct kc_host *h, void *ud, struct kc_err *err)
     int rc = kc_cmd_accessory_logs(&c, job->acc, job->lo, err);
     if (rc == 0)
         rc = kc_remote_stream(h, &c, true, follow_cb, &fl, &status, err);
+    /* docker logs ended by itself with a failure (no such container) */
+    if (rc == 0 && status > 0 && !kc_ctx_cancelled(job->ctx))
+        rc = kc_err_set(err, KC_EREMOTE, "%s: docker logs exited with status %d", job->acc->name,
+                        status);
     kc_cmd_release(&c);
     return rc == KC_EINTERRUPTED ? 0 : rc;
 }
@@ -346,6 +361,25 @@ struct exec_job {
     const struct kc_accessory *acc;
 };
 
+/* docker exec's own failure: no container to run in (not the command's). */
+static bool container_missing(const struct kc_exec_result *res)
+{
+    const char *e = kc_buf_str(&res->err);
+    return strstr(e, "No such container") != NULL || strstr(e, "is not running") != NULL;
+}
+
+static int reuse_without_container(const struct kc_accessory *acc, struct kc_err *err)
+{
+    kc_err_set(err, KC_EREMOTE,
+               "%s: the container %s is not running, so --reuse has nothing to run the command in",
+               acc->name, acc->service);
+    kc_err_set_hint(err,
+                    "start it with 'kamal-c accessory boot %s', or leave out --reuse to run "
+                    "the command in a new container",
+                    acc->name);
+    return KC_EREMOTE;
+}
+
 static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
 {
     struct exec_job *job = ud;
@@ -367,7 +401,9 @@ static int exec_host(struct kc_host *h, void *ud, struct kc_err *err)
         kc_out_block(ctx->out, label, h->name, kc_buf_str(&all));
         free(label);
         kc_buf_release(&all);
-        if (res.status != 0)
+        if (res.status != 0 && job->req->reuse && container_missing(&res))
+            rc = reuse_without_container(job->acc, err);
+        else if (res.status != 0)
             rc = kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d", job->req->command,
                             res.status);
     }

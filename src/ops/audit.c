@@ -22,5 +22,6 @@ static int audit_host(struct kc_host *h, void *ud, struct kc_err *err)
 
 int kc_audit_show(struct kc_ctx *ctx, struct kc_err *err)
 {
+    ctx->out->keep_headers = ctx->hosts.n > 1; /* -q: which host's log is which */
     return kc_verb_each_host(ctx, &ctx->hosts, audit_host, ctx, err);
 }

@@ -26,6 +26,7 @@ void kc_ctx_release(struct kc_ctx *ctx)
     kc_strvec_release(&ctx->hosts);
     kc_strvec_release(&ctx->roles);
     free(ctx->performer);
+    free(ctx->lock_file);
     kc_strvec_release(&ctx->key_data_values);
     pthread_mutex_destroy(&ctx->lazy_mu);
 }
@@ -243,7 +244,10 @@ int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err)
             kc_strvec_push(&ctx->key_data_values, entry);
             continue;
         }
-        int rc = kc_ctx_secret(ctx, entry, &pem, err);
+        int rc = kc_ctx_secrets(ctx, err); /* a file error names its own place */
+        if (rc)
+            return rc;
+        rc = kc_ctx_secret(ctx, entry, &pem, err);
         if (rc) {
             kc_err_prefix(err, "ssh.key_data");
             return rc;

@@ -86,6 +86,18 @@ static const char *const dry_outcomes[][2] = {
     {"installed", "would install"},
 };
 
+const char *kc_outcome_of(int code)
+{
+    switch (code) {
+    case KC_EUNREACHABLE:
+        return "unreachable";
+    case KC_EINTERRUPTED:
+        return "interrupted";
+    default:
+        return "failed";
+    }
+}
+
 void kc_report(struct kc_ctx *ctx, const char *host, const char *subject, const char *outcome,
                const char *detail)
 {

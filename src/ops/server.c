@@ -81,6 +81,9 @@ static int bootstrap_host(struct kc_host *h, void *ud, struct kc_err *err)
     int rc = kc_step_bootstrap(ctx, h, &installed, err);
     if (rc == 0)
         kc_report(ctx, h->name, "docker", installed ? "installed" : "present", NULL);
+    else /* every host gets a result line, the failed ones too */
+        kc_report(ctx, h->name, "docker", kc_outcome_of(rc),
+                  rc == KC_EINTERRUPTED ? NULL : err->msg);
     return rc;
 }
 

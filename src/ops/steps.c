@@ -283,7 +283,11 @@ void kc_step_audit(struct kc_ctx *ctx, struct kc_host *h, const char *fmt, ...)
     char when[32];
     kc_utc_iso8601(when);
     struct kc_cmd c = KC_CMD_INIT;
-    kc_cmd_audit_record(&c, ctx->cfg, when, kc_ctx_performer(ctx), NULL, message);
+    /* a command typed with a secret value in it ('server exec echo $VALUE')
+     * is audited without the value */
+    char *clean = kc_out_redact(ctx->out, message);
+    kc_cmd_audit_record(&c, ctx->cfg, when, kc_ctx_performer(ctx), NULL, clean);
+    free(clean);
     struct kc_err ignored = KC_ERR_INIT;
     kc_remote_run(h, &c, KC_MUTATE | KC_CHECK | KC_QUIET, NULL, &ignored);
     kc_err_release(&ignored);

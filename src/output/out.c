@@ -110,6 +110,13 @@ static char *redact_locked(struct kc_out *o, const char *s)
     return cur;
 }
 
+char *kc_out_redact(struct kc_out *o, const char *s)
+{
+    pthread_mutex_lock(&o->mu);
+    char *r = redact_locked(o, s);
+    pthread_mutex_unlock(&o->mu);
+    return r;
+}
 
 static struct kc_out_host *host_rec(struct kc_out *o, const char *host)
 {
@@ -222,9 +229,21 @@ static void count_outcome(struct kc_out *o, const char *outcome)
     kc_kvlist_set(&o->counts, outcome, num);
 }
 
+static bool is_failure(const char *outcome)
+{
+    return strcmp(outcome, "failed") == 0 || strcmp(outcome, "unreachable") == 0 ||
+           strcmp(outcome, "interrupted") == 0;
+}
+
+/* What -q keeps: a result someone has to act on. */
+static bool is_problem(const char *outcome)
+{
+    return is_failure(outcome) || strcmp(outcome, "drift") == 0;
+}
+
 static const char *outcome_color(const char *outcome)
 {
-    if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "unreachable") == 0)
+    if (is_failure(outcome))
         return C_RED;
     if (strcmp(outcome, "drift") == 0)
         return C_YELLOW;
@@ -247,7 +266,7 @@ void kc_out_result(struct kc_out *o, const char *host, const char *subject, cons
         if (d)
             cJSON_AddStringToObject(r, "detail", d);
         cJSON_AddItemToArray(h->results, r);
-    } else if (o->verbosity >= 0 || strcmp(outcome, "failed") == 0) {
+    } else if (o->verbosity >= 0 || is_problem(outcome)) {
         FILE *f = o->out;
         fprintf(f, "%s[%s]%s %s: %s%s%s%s%s\n", paint(o, C_BLUE), host, paint(o, C_OFF), subject,
                 paint(o, outcome_color(outcome)), outcome, paint(o, C_OFF), d ? " - " : "",
@@ -268,7 +287,8 @@ void kc_out_block(struct kc_out *o, const char *label, const char *host, const c
             kc_buf_addc(&h->output, '\n');
         kc_buf_adds(&h->output, s);
     } else {
-        if (o->verbosity >= 0)
+        bool header = o->verbosity >= 0 || o->keep_headers;
+        if (header)
             fprintf(o->out, "%s%s%s%s:%s\n", paint(o, C_BLUE), label ? label : "", label ? " " : "",
                     host, paint(o, C_OFF));
         size_t n = strlen(s);
@@ -276,7 +296,7 @@ void kc_out_block(struct kc_out *o, const char *label, const char *host, const c
             s[--n] = '\0';
         if (n)
             fprintf(o->out, "%s\n", s);
-        if (o->verbosity >= 0)
+        if (header && o->verbosity >= 0)
             fputc('\n', o->out);
         fflush(o->out);
     }
@@ -331,7 +351,9 @@ void kc_out_host_error(struct kc_out *o, const char *host, const struct kc_err *
     char *m = redact_locked(o, err->msg ? err->msg : kc_code_name(err->code));
     free(h->error);
     h->error = kc_xstrdup(m);
-    h->error_kind = err->code == KC_EUNREACHABLE ? "unreachable" : "failed";
+    h->error_kind = err->code == KC_EUNREACHABLE   ? "unreachable"
+                    : err->code == KC_EINTERRUPTED ? "interrupted"
+                                                   : "failed";
     if (o->format == KC_FMT_TEXT) {
         fprintf(o->err, "%s[%s]%s %serror:%s %s\n", paint_to(o, o->err, C_BLUE), host,
                 paint_to(o, o->err, C_OFF), paint_to(o, o->err, C_RED), paint_to(o, o->err, C_OFF),
@@ -372,7 +394,8 @@ void kc_out_error(struct kc_out *o, const struct kc_err *err)
     pthread_mutex_unlock(&o->mu);
 }
 
-/* "3 hosts: 2 unchanged, 1 booted" */
+/* "3 hosts: 2 unchanged, 1 booted (4.0 s)": the time in parentheses, so an
+ * outcome ending in "in" reads well ("3 logged in (0.2 s)") */
 static void print_summary(struct kc_out *o, double secs)
 {
     struct kc_buf b = KC_BUF_INIT;
@@ -384,7 +407,7 @@ static void print_summary(struct kc_out *o, double secs)
         failed += o->hosts[i].error != NULL;
     if (failed && o->counts.n == 0)
         kc_buf_addf(&b, " %zu failed", failed);
-    kc_buf_addf(&b, " in %.1f s", secs);
+    kc_buf_addf(&b, " (%.1f s)", secs);
     fprintf(o->out, "%s\n", kc_buf_str(&b));
     kc_buf_release(&b);
 }

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHAN_CHUNK          32768
@@ -43,8 +44,24 @@ static void on_exit_signal(ssh_session ssh, ssh_channel ch, const char *sig, int
     snprintf(c->signame, sizeof c->signame, "%s", sig ? sig : "?");
 }
 
+bool kc_session_cancelled(const struct kc_session *s)
+{
+    return s->cancel && *s->cancel;
+}
+
+int kc_session_interrupted_err(struct kc_session *s, struct kc_err *err)
+{
+    int rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted");
+    kc_err_set_host(err, s->host);
+    return rc;
+}
+
 int kc_chan_fail(struct kc_chan *c, const char *what, struct kc_err *err)
 {
+    /* A libssh call cut short by the interruption (a signal, or our own
+     * cancel check) is the interruption, not a lost host. */
+    if (kc_session_cancelled(c->s))
+        return kc_session_interrupted_err(c->s, err);
     if (kc_session_check_lost(c->s))
         return kc_session_lost_err(c->s, err);
     const char *e = ssh_get_error(c->s->ssh);
@@ -71,9 +88,11 @@ static int open_session_quickack(struct kc_session *s, ssh_channel ch)
 {
     int fd = ssh_get_fd(s->ssh), one = 1, rc;
     double deadline = kc_now() + 2.0 * s->keepalive; /* libssh's own bound */
+    if (s->deadline > 0 && s->deadline < deadline)
+        deadline = s->deadline;
     ssh_set_blocking(s->ssh, 0);
     while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN) {
-        if (kc_now() > deadline || (s->cancel && *s->cancel)) {
+        if (kc_now() > deadline || kc_session_cancelled(s)) {
             rc = SSH_ERROR;
             break;
         }
@@ -274,10 +293,12 @@ int kc_chan_run(struct kc_chan *c, struct kc_err *err)
 {
     bool done = false;
     while (!done) {
-        if (c->s->cancel && *c->s->cancel) {
-            kc_err_set(err, KC_EINTERRUPTED, "interrupted");
-            kc_err_set_host(err, c->s->host);
-            return KC_EINTERRUPTED;
+        if (kc_session_cancelled(c->s))
+            return kc_session_interrupted_err(c->s, err);
+        if (c->s->deadline > 0 && kc_now() > c->s->deadline) {
+            free(c->s->lost);
+            c->s->lost = kc_xstrdup("no answer before the deadline of a clean-up command");
+            return kc_session_lost_err(c->s, err);
         }
         int rc = one_turn(c, &done, err);
         if (rc < 0) {

@@ -1,6 +1,7 @@
 /* fleet.c - per-host sessions opened lazily, the remote-command choke point,
  * and the parallel runner (see fleet.h). */
 #include "kamal-c/fleet.h"
+#include "session_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -90,6 +91,20 @@ struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct
     return h;
 }
 
+static bool fleet_cancelled(const struct kc_fleet *f)
+{
+    return f->opts.cancel && *f->opts.cancel;
+}
+
+/* A failure once the run is being interrupted is the interruption's doing (a
+ * signal cuts libssh's waits short): report the host as interrupted. */
+static int interrupted(struct kc_host *h, struct kc_err *err)
+{
+    kc_err_set(err, KC_EINTERRUPTED, "interrupted");
+    kc_err_set_host(err, h->name);
+    return KC_EINTERRUPTED;
+}
+
 static void fill_ssh_opts(const struct kc_host *h, struct kc_ssh_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -117,7 +132,7 @@ static void copy_err(struct kc_err *dst, const struct kc_err *src)
         kc_err_set_hint(dst, "%s", src->hint);
 }
 
-int kc_host_connect(struct kc_host *h, struct kc_err *err)
+static int host_connect(struct kc_host *h, bool cleanup, struct kc_err *err)
 {
     struct kc_fleet *f = h->fleet;
     if (h->session)
@@ -134,6 +149,10 @@ int kc_host_connect(struct kc_host *h, struct kc_err *err)
 
     struct kc_ssh_opts o;
     fill_ssh_opts(h, &o);
+    if (cleanup) {
+        o.cancel = NULL;
+        o.connect_timeout = KC_CLEANUP_SECONDS / 2;
+    }
     kc_out_msg(f->out, KC_LVL_DEBUG, h->name, "connecting");
     int rc = kc_session_open(&h->session, &o, &h->conn_err);
 
@@ -142,6 +161,12 @@ int kc_host_connect(struct kc_host *h, struct kc_err *err)
     pthread_cond_signal(&f->cv);
     pthread_mutex_unlock(&f->mu);
 
+    if (rc && !cleanup && fleet_cancelled(f)) {
+        /* not remembered: the clean-up may connect again */
+        h->session = NULL;
+        kc_err_release(&h->conn_err);
+        return interrupted(h, err);
+    }
     if (rc) {
         h->session = NULL;
         h->conn_code = rc;
@@ -151,11 +176,86 @@ int kc_host_connect(struct kc_host *h, struct kc_err *err)
     return rc;
 }
 
+int kc_host_connect(struct kc_host *h, struct kc_err *err)
+{
+    return host_connect(h, false, err);
+}
+
+/* KC_CLEANUP: the command runs on the host's session unless that one was set
+ * aside (lost, or cut short by the interruption), else on a fresh one; a
+ * session that turns out dead is replaced once. Returns the exec's code. */
+static int run_cleanup(struct kc_host *h, const char *line, const struct kc_cmd *cmd,
+                       struct kc_exec_result *res, struct kc_err *err)
+{
+    double deadline = kc_now() + KC_CLEANUP_SECONDS;
+    int rc = KC_EUNREACHABLE;
+    for (int attempt = 0; attempt < 2 && rc == KC_EUNREACHABLE; attempt++) {
+        if (h->session && (h->lost || attempt > 0)) {
+            kc_session_close(h->session);
+            h->session = NULL;
+            h->lost = false;
+        }
+        if (h->session == NULL && h->conn_code == 0) {
+            rc = host_connect(h, true, err);
+            if (rc)
+                return rc;
+        } else if (h->session == NULL) {
+            copy_err(err, &h->conn_err);
+            return h->conn_code;
+        }
+        kc_session_cleanup_mode(h->session, deadline);
+        rc = kc_session_exec(h->session, line, cmd->stdin_data, cmd->stdin_len, 0, res, err);
+        if (kc_now() > deadline)
+            break;
+    }
+    if (rc == KC_EUNREACHABLE)
+        h->lost = true;
+    return rc;
+}
+
+/* The line of a command's stderr that says what went wrong: the first one
+ * mentioning an error ("Error response from daemon: No such container: x"),
+ * else the last non-empty one; NULL when there is none. Caller frees. */
+static char *stderr_gist(const char *text)
+{
+    const char *pick = NULL, *last = NULL;
+    size_t pick_len = 0, last_len = 0;
+    for (const char *p = text; p && *p;) {
+        size_t len = strcspn(p, "\n");
+        if (len > 0) {
+            last = p;
+            last_len = len;
+            char *line = kc_xstrndup(p, len);
+            bool error = strstr(line, "rror") != NULL || strstr(line, "denied") != NULL;
+            free(line);
+            if (error && pick == NULL) {
+                pick = p;
+                pick_len = len;
+            }
+        }
+        p += len + (p[len] == '\n');
+    }
+    if (pick == NULL) {
+        pick = last;
+        pick_len = last_len;
+    }
+    if (pick == NULL)
+        return NULL;
+    return kc_xstrndup(pick, pick_len > 300 ? 300 : pick_len);
+}
+
 static int ran_with_failure(struct kc_host *h, const struct kc_cmd *cmd,
                             const struct kc_exec_result *res, struct kc_err *err)
 {
     char *display = kc_cmd_render_display(cmd);
-    kc_err_set(err, KC_EREMOTE, "command failed with exit status %d", res->status);
+    /* the gist of docker's message in the one line that is the host's
+     * result; the whole stderr follows in the details */
+    char *gist = stderr_gist(res->err.len ? kc_buf_str(&res->err) : kc_buf_str(&res->out));
+    if (gist)
+        kc_err_set(err, KC_EREMOTE, "command failed with exit status %d: %s", res->status, gist);
+    else
+        kc_err_set(err, KC_EREMOTE, "command failed with exit status %d", res->status);
+    free(gist);
     kc_err_set_host(err, h->name);
     kc_err_set_command(err, display);
     kc_err_set_remote(err, res->err.len ? kc_buf_str(&res->err) : kc_buf_str(&res->out));
@@ -184,8 +284,18 @@ int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
             kc_exec_result_release(&local);
         return 0;
     }
-    int rc = f->opts.transport ? 0 : kc_host_connect(h, err);
-    if (rc == 0) {
+    int rc = 0;
+    if (!(flags & KC_CLEANUP) && fleet_cancelled(f)) {
+        rc = interrupted(h, err); /* nothing new starts after Ctrl-C */
+    } else if ((flags & KC_CLEANUP) && !f->opts.transport) {
+        if (!(flags & KC_QUIET))
+            kc_out_trace_cmd(f->out, h->name, display);
+        char *line = kc_cmd_render_exec(cmd);
+        rc = run_cleanup(h, line, cmd, res, err);
+        free(line);
+        if (rc)
+            kc_err_set_host(err, h->name);
+    } else if ((rc = f->opts.transport ? 0 : kc_host_connect(h, err)) == 0) {
         if (!(flags & KC_QUIET))
             kc_out_trace_cmd(f->out, h->name, display);
         char *line = kc_cmd_render_exec(cmd);
@@ -195,10 +305,12 @@ int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
         else
             rc = kc_session_exec(h->session, line, cmd->stdin_data, cmd->stdin_len, 0, res, err);
         free(line);
-        if (rc == KC_EUNREACHABLE) {
-            h->lost = true;
+        if (rc == KC_EUNREACHABLE || rc == KC_EINTERRUPTED)
+            h->lost = true; /* set aside: a clean-up opens a fresh session */
+        if (rc == KC_EUNREACHABLE && fleet_cancelled(f))
+            rc = interrupted(h, err);
+        if (rc == KC_EUNREACHABLE)
             kc_err_set_host(err, h->name);
-        }
     }
     if (rc == 0 && !(flags & (KC_QUIET | KC_SECRET_OUTPUT))) {
         kc_out_trace_output(f->out, h->name, kc_buf_str(&res->out), false);
@@ -225,6 +337,8 @@ int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size
         free(what);
         return 0;
     }
+    if (fleet_cancelled(f))
+        return interrupted(h, err);
     int rc = f->opts.transport ? 0 : kc_host_connect(h, err);
     if (rc)
         return rc;
@@ -234,10 +348,12 @@ int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size
         rc = f->opts.transport->upload(f->opts.transport->ud, h->name, path, data, len, mode, err);
     else
         rc = kc_session_upload(h->session, path, data, len, mode, err);
+    if (rc == KC_EUNREACHABLE || rc == KC_EINTERRUPTED)
+        h->lost = true;
+    if (rc && fleet_cancelled(f))
+        rc = interrupted(h, err);
     if (rc)
         kc_err_set_host(err, h->name);
-    if (rc == KC_EUNREACHABLE)
-        h->lost = true;
     return rc;
 }
 
@@ -341,20 +457,19 @@ int kc_fleet_each(struct kc_fleet *f, struct kc_host *const *hosts, size_t n, kc
         hosts, n, 0, fn, ud, errs, kc_xcalloc(n, sizeof(int)), PTHREAD_MUTEX_INITIALIZER};
     size_t nthreads = n < KC_MAX_WORKERS ? n : KC_MAX_WORKERS;
     int worst = 0;
-    if (nthreads == 1) {
+    /* worker threads even for one host: SIGINT/SIGTERM are blocked there, so
+     * they reach the main thread, waiting in pthread_join, and never cut a
+     * libssh wait short */
+    pthread_t *tids = kc_xcalloc(nthreads, sizeof(pthread_t));
+    size_t started = 0;
+    for (; started < nthreads; started++)
+        if (kc_remote_thread_start(&tids[started], each_worker, &job) != 0)
+            break;
+    if (started == 0)
         each_worker(&job);
-    } else {
-        pthread_t *tids = kc_xcalloc(nthreads, sizeof(pthread_t));
-        size_t started = 0;
-        for (; started < nthreads; started++)
-            if (pthread_create(&tids[started], NULL, each_worker, &job) != 0)
-                break;
-        if (started == 0)
-            each_worker(&job);
-        for (size_t i = 0; i < started; i++)
-            pthread_join(tids[i], NULL);
-        free(tids);
-    }
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
     for (size_t i = 0; i < n; i++)
         worst = kc_code_worst(worst, job.codes[i]);
     free(job.codes);

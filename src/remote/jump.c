@@ -250,7 +250,7 @@ int kc_jump_open(struct kc_jump **out, ssh_session target, const char *spec,
     kc_tcp_keepalive(ssh_get_fd(j->ssh), ka);
     if (ssh_options_set(target, SSH_OPTIONS_FD, &j->target_fd) < 0)
         return kc_err_set(err, KC_EIO, "cannot hand the jump connection to libssh");
-    if (pthread_create(&j->thread, NULL, pump_main, j) != 0)
+    if (kc_remote_thread_start(&j->thread, pump_main, j) != 0)
         return kc_err_set(err, KC_EIO, "cannot start the jump host thread");
     j->started = true;
     return 0;

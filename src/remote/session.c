@@ -5,6 +5,7 @@
 #include "session_int.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,18 @@ static void do_init(void)
 void kc_remote_init_once(void)
 {
     pthread_once(&init_once, do_init);
+}
+
+int kc_remote_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }
 
 /* ---- health: keepalives and loss detection ---- */
@@ -173,6 +186,17 @@ int kc_session_open(struct kc_session **out, const struct kc_ssh_opts *o, struct
     after_connect(s);
     *out = s;
     return 0;
+}
+
+void kc_session_cleanup_mode(struct kc_session *s, double deadline)
+{
+    s->cancel = NULL;
+    s->deadline = deadline;
+    long left = (long)(deadline - kc_now()) + 1;
+    if (left < 1)
+        left = 1;
+    /* blocking libssh calls (exec request, close) are bounded by it too */
+    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &left);
 }
 
 void kc_session_close(struct kc_session *s)

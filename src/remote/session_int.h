@@ -7,6 +7,7 @@
 #ifndef KC_REMOTE_SESSION_INT_H
 #define KC_REMOTE_SESSION_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <libssh/callbacks.h>
@@ -29,8 +30,9 @@ struct kc_session {
      * tell whether the peer said anything since the last look. */
     struct ssh_counter_struct rx;
     uint64_t rx_seen;
-    double last_rx; /* kc_now() when rx last moved */
-    char *lost;     /* non-NULL once the connection is known dead: why */
+    double last_rx;  /* kc_now() when rx last moved */
+    char *lost;      /* non-NULL once the connection is known dead: why */
+    double deadline; /* kc_now() after which a command gives up (clean-up mode), or 0 */
     sftp_session sftp;
     bool sftp_missing; /* the server has no SFTP subsystem: use cat */
     struct kc_jump *jump;
@@ -38,10 +40,18 @@ struct kc_session {
 
 /* ssh_init() exactly once per process. */
 void kc_remote_init_once(void);
+/* pthread_create with SIGINT and SIGTERM blocked in the new thread, so they
+ * reach the main thread: a signal landing in a thread that waits inside
+ * libssh makes that wait fail and can leave the session unusable. */
+int kc_remote_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* session.c: connection health. */
 /* True when libssh considers the connection closed or broken; records why. */
 bool kc_session_check_lost(struct kc_session *s);
+/* True once the cancel flag is set (never in clean-up mode). */
+bool kc_session_cancelled(const struct kc_session *s);
+/* Fills err with "interrupted" for the session's host (KC_EINTERRUPTED). */
+int kc_session_interrupted_err(struct kc_session *s, struct kc_err *err);
 /* Fills err with "connection to HOST lost: why" (KC_EUNREACHABLE). */
 int kc_session_lost_err(struct kc_session *s, struct kc_err *err);
 /* Called while waiting for a command: notes inbound traffic and, after

@@ -75,6 +75,9 @@ static void child(const struct kc_proc *p, struct pipes *pp)
         break;
     }
     signal(SIGPIPE, SIG_DFL); /* ignored by kamal-c; the program expects the default */
+    sigset_t none; /* a worker thread blocks SIGINT/SIGTERM; the program must not inherit that */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     if (p->envp)
         environ = (char **)p->envp;
     execvp(p->argv[0], (char *const *)p->argv);

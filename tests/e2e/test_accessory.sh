@@ -77,7 +77,7 @@ assert_rc 0
 assert_contains "$OUT" "[$H1] web: booted"
 assert_contains "$OUT" "[$H2] web: booted"
 assert_contains "$OUT" "[$H3] box: booted"
-assert_match "$OUT" "3 hosts: 3 booted in [0-9.]+ s"
+assert_match "$OUT" "3 hosts: 3 booted \([0-9.]+ s\)"
 for i in 1 2; do assert_eq running "$(state "$i" demo-web)" "h$i demo-web"; done
 assert_eq running "$(state 3 demo-box)"
 assert_eq "web v1" "$(host_sh 1 'wget -qO- http://127.0.0.1:8080/' 2>/dev/null ||
@@ -153,6 +153,13 @@ assert_contains "$OUT" "kamal-c accessory reboot web"
 assert_eq "$REG/kc/web:1" "$(host_docker 1 inspect -f '{{.Config.Image}}' demo-web)" "not replaced"
 kc_run accessory boot web --fail-on-drift
 assert_rc 6
+kc_run -q accessory boot web --fail-on-drift      # -q keeps the lines that need acting on
+assert_rc 6
+assert_contains "$OUT" "[$H1] web: drift - differs from deploy.yml: image:"
+assert_contains "$OUT" "[$H2] web: drift"
+kc_run -q accessory boot box                      # and drops the success lines
+assert_rc 0
+assert_not_contains "$OUT" "box: unchanged"
 
 t "drift of clear env, secret env and file contents is named"
 sed -i "s|GREETING: hello world|GREETING: hi there|" config/deploy.yml
@@ -183,6 +190,47 @@ assert_contains "$(host_docker 1 inspect -f '{{range .Config.Env}}{{println .}}{
 kc_run accessory boot web
 assert_rc 0
 assert_match "$OUT" "2 hosts: 2 unchanged"
+
+t "drift names each change as written: a port and memory together, memory alone, old -> new"
+cp config/deploy.yml config/deploy.yml.orig
+sed -i 's|port: "127.0.0.1:8080:80"|port: "127.0.0.1:8080:80"\n    options:\n      memory: 64m|' config/deploy.yml
+kc_run accessory reboot web -h "$H1"
+assert_rc 0
+sed -i -e 's|127.0.0.1:8080:80|127.0.0.1:8089:80|' -e 's|memory: 64m|memory: 128m|' config/deploy.yml
+kc_run accessory boot web -h "$H1"
+assert_rc 0
+assert_contains "$OUT" "ports: 127.0.0.1:8080:80 -> 127.0.0.1:8089:80"
+assert_contains "$OUT" "memory: 64m -> 128m"
+assert_not_contains "$OUT" "|"
+sed -i 's|127.0.0.1:8089:80|127.0.0.1:8080:80|' config/deploy.yml
+kc_run accessory boot web -h "$H1"
+assert_rc 0
+assert_contains "$OUT" "differs from deploy.yml: memory: 64m -> 128m; run 'kamal-c accessory reboot web'"
+assert_not_contains "$OUT" "run options changed"
+cp config/deploy.yml.orig config/deploy.yml
+kc_run accessory reboot web -h "$H1"
+assert_rc 0
+
+t "a files-only drift suggests upload and restart (no reboot); upload, restart, unchanged"
+kc_run accessory reboot box                     # it still has the rotated secret to apply
+assert_rc 0
+printf 'listen 82\n' >conf/app.conf
+kc_run accessory boot box
+assert_rc 0
+assert_contains "$OUT" "file demo-box/etc/app.conf changed; run 'kamal-c accessory upload box' and then 'kamal-c accessory restart box' to apply"
+id=$(host_docker 3 inspect -f '{{.Id}}' demo-box)
+kc_run accessory upload box
+assert_rc 0
+assert_contains "$OUT" "[$H3] box: uploaded"
+kc_run accessory restart box
+assert_rc 0
+kc_run accessory boot box
+assert_rc 0
+assert_contains "$OUT" "[$H3] box: unchanged"
+assert_eq "$id" "$(host_docker 3 inspect -f '{{.Id}}' demo-box)" "the same container"
+assert_eq "listen 82" "$(host_docker 3 exec demo-box cat /etc/app.conf)"
+kc_run help accessory
+assert_contains "$OUT" "accessory upload NAME|all"
 
 t "a crash-looping container fails its host with its last log lines"
 host_docker 3 rm -f demo-box >/dev/null
@@ -260,6 +308,10 @@ kc_run accessory details web
 assert_rc 0
 assert_contains "$OUT" "Accessory web Host $H1:"
 assert_contains "$OUT" "demo-web"
+kc_run -q accessory details web                  # two hosts: -q keeps the headers
+assert_rc 0
+assert_contains "$OUT" "Accessory web Host $H1:"
+assert_contains "$OUT" "Accessory web Host $H2:"
 
 t "logs: lines, grep and timestamps"
 host_sh 1 'wget -qO- http://127.0.0.1:8080/ >/dev/null' || true
@@ -273,7 +325,24 @@ assert_contains "$OUT" "Nothing found"
 t "logs -f follows every selected host, lines prefixed by host"
 host_docker 1 exec demo-web sh -c 'echo follow-me-h1 >/proc/1/fd/1'
 host_docker 2 exec demo-web sh -c 'echo follow-me-h2 >/proc/1/fd/1'
-HOME=$KC_HOME timeout -s INT 4 "$KAMAL_C" accessory logs web -f -T >"$_kc_tmp/follow" 2>&1 || true
+rc=0
+HOME=$KC_HOME timeout --preserve-status -s INT 4 "$KAMAL_C" accessory logs web -f -T \
+  >"$_kc_tmp/follow" 2>&1 || rc=$?
+assert_eq 130 "$rc" "Ctrl-C ends a follow with exit 130, as a script expects"
+assert_not_contains "$(cat "$_kc_tmp/follow")" "error:"
+host_docker 1 rename demo-web demo-web-aside
+kc_run accessory logs web -f -h "$H1"
+assert_rc 1 "following a container that is not there fails"
+assert_contains "$ERR" "web: docker logs exited with status 1"
+# exec --reuse and start without the container: say so, with docker's words
+kc_run accessory exec --reuse web true -h "$H1"
+assert_rc 1
+assert_contains "$ERR" "web: the container demo-web is not running, so --reuse has nothing to run"
+assert_not_contains "$ERR" "'true' exited with status 1"
+kc_run accessory start web -h "$H1"
+assert_rc 1
+assert_contains "$OUT" "[$H1] web: failed - command failed with exit status 1: Error response from daemon: No such container: demo-web"
+host_docker 1 rename demo-web-aside demo-web
 assert_contains "$(cat "$_kc_tmp/follow")" "[$H1] follow-me-h1"
 assert_contains "$(cat "$_kc_tmp/follow")" "[$H2] follow-me-h2"
 sleep 0.5

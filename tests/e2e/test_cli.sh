@@ -41,6 +41,10 @@ assert_rc 2
 assert_contains "$ERR" "did you mean '--dry-run'?"
 kc_run accessory
 assert_rc 2
+kc_run secrets print                            # Kamal's, not kamal-c's (yet): say so
+assert_rc 2
+assert_contains "$ERR" "'secrets' is a Kamal command that kamal-c does not implement yet"
+assert_not_contains "$ERR" "did you mean"
 kc_run --version
 assert_rc 2
 assert_contains "$ERR" "kamal-c version"
@@ -72,6 +76,18 @@ assert_contains "$OUT" '"primary_host"'
 kc_run -q on-first hostname
 assert_rc 0
 assert_eq "kc-h1" "$OUT"
+
+t "exec -i without a terminal on stdin: exit 2 at once, no host contacted"
+ssh_mark
+s=$SECONDS
+kc_run server exec -i sh
+assert_rc 2
+assert_contains "$ERR" "'server exec -i' needs a terminal on stdin"
+KC_STDIN="echo hi" kc_run accessory exec --interactive db sh
+assert_rc 2
+assert_contains "$ERR" "'accessory exec -i' needs a terminal on stdin"
+assert_eq 0 "$(ssh_logins 1)" "logins to h1"
+((SECONDS - s < 3)) || fail "took $((SECONDS - s)) s"
 
 t "an alias may not shadow a command"
 printf '  config: version\n' >>config/deploy.yml

@@ -158,6 +158,30 @@ assert_eq "" "$(host_sh 3 'ls -d .kamal/lock-* 2>/dev/null || true')" "no lock l
 kc_run accessory boot slow
 assert_rc 0
 
+t "SIGTERM while the lock's host is cut off: the lock may be left, and the output says how to release it"
+(
+  kc_run accessory reboot slow
+  echo "$RC" >"$_kc_tmp/cut-term.rc"
+  cp "$ERR_FILE" "$_kc_tmp/cut-term.err"
+) &
+bg=$!
+for _ in $(seq 50); do
+  host_sh 3 'test -d .kamal/lock-flt' 2>/dev/null && break
+  sleep 0.1
+done
+hosts_ctl 3 link-down
+start=$SECONDS
+pkill -TERM -f "^$KAMAL_C accessory reboot slow" || fail "kamal-c was not running"
+wait "$bg"
+hosts_ctl 3 link-up
+assert_eq 130 "$(cat "$_kc_tmp/cut-term.rc")" "the exit status stays the interruption's"
+assert_contains "$(cat "$_kc_tmp/cut-term.err")" "interrupted by SIGTERM"
+assert_match "$(cat "$_kc_tmp/cut-term.err")" "could not release the deploy lock on $H3, so it may be left behind.*kamal-c lock release"
+(($(elapsed "$start") < 20)) || fail "the release attempt took $(elapsed "$start") s"
+kc_run lock release
+assert_rc 0
+assert_eq "" "$(host_sh 3 'ls -d .kamal/lock-* 2>/dev/null || true')" "released by hand"
+
 t "a registry that rejects the credentials: docker's message, with the host"
 host_docker 2 rm -f flt-web >/dev/null
 host_docker 2 rmi -f "$REG/kc/web:1" >/dev/null

@@ -58,6 +58,14 @@ kamal_lock() {
   b64=$(printf '%s' "$details" | base64 -w 60)
   host_sh 1 "mkdir -p .kamal && mkdir .kamal/lock-web && echo \"$b64\" > .kamal/lock-web/details"
 }
+# write_lock DETAILS: any details text, written the way Kamal writes them
+write_lock() {
+  local b64
+  b64=$(printf '%s' "$1" | base64 -w 60)
+  host_sh 1 "mkdir -p .kamal && mkdir .kamal/lock-web && echo \"$b64\" > .kamal/lock-web/details"
+}
+# this machine as kamal-c records it in an automatic lock's Process line
+this_machine() { echo "$(hostname) (pid namespace $(readlink /proc/self/ns/pid | tr -dc 0-9))"; }
 lock_message() { base64 -d <"$LOCK/details" 2>/dev/null | sed -n 's/^Message: //p'; }
 release() { rm -rf "$LOCK"; }                      # test cleanup, without kamal-c
 
@@ -269,4 +277,69 @@ assert_not_contains "$OUT" "Released the deploy lock"
 kc_run server bootstrap --dry-run
 assert_eq "$before" "$(homes)" "files in the hosts' homes after the dry runs (lock held)"
 assert_eq "real one" "$(lock_message)"
+release
+
+t "--lock-wait-timeout is honoured exactly: 2 s against a manual lock polled every 15 s"
+kamal_lock "held by hand"
+s=$(now_ms)
+kc_run server bootstrap --lock-wait --lock-wait-timeout 2
+ms=$(($(now_ms) - s))
+assert_rc 5
+assert_contains "$ERR" "timed out after 2s"
+((ms >= 1900 && ms < 4000)) || fail "waited ${ms} ms, expected about 2000"
+assert_not_contains "$ERR" "wait with --lock-wait" "the hint suggests the option that was given"
+assert_contains "$ERR" "--lock-wait-timeout"
+release
+
+t "an automatic lock whose kamal-c was killed (SIGKILL) is taken over by the next run here, with a warning"
+hook docker-setup "touch '$KC_PROJECT/setup.killed'; sleep 30"
+kc_bg killed server bootstrap
+wait_for 10 test -e "$KC_PROJECT/setup.killed" || fail "docker-setup did not start"
+killed_pid=$BG_PID
+assert_contains "$(base64 -d <"$LOCK/details")" "Message: Automatic deploy lock"$'\n'"Process: $killed_pid on $(this_machine)"
+kill -KILL -- "-$killed_pid"
+kc_bg_wait killed 2>/dev/null
+assert_ok test -d "$LOCK"                            # left behind by the dead run
+rm -f .kamal/hooks/docker-setup
+s=$(now_ms)
+kc_run server bootstrap
+assert_rc 0
+assert_contains "$ERR" "was left by kamal-c process $killed_pid on $(this_machine), which is gone: taking it over"
+(($(now_ms) - s < 5000)) || fail "the takeover took $(($(now_ms) - s)) ms"
+assert_fails test -e "$LOCK"
+
+t "never taken over: a live process's lock, another machine's, Kamal's, a manual one"
+sleep 60 &
+live=$!
+write_lock "Locked by: Other at 2026-01-02T03:04:05Z"$'\n'"Version: 1"$'\n'"Message: Automatic deploy lock"$'\n'"Process: $live on $(this_machine)"
+kc_run server bootstrap --lock-wait-timeout 1
+assert_rc 5 "a live process's lock"
+release
+kill "$live"
+wait "$live" 2>/dev/null || true
+write_lock "Locked by: Other at 2026-01-02T03:04:05Z"$'\n'"Version: 1"$'\n'"Message: Automatic deploy lock"$'\n'"Process: $live on elsewhere.example (pid namespace 1)"
+kc_run server bootstrap --lock-wait-timeout 1
+assert_rc 5 "another machine's lock (its process may well be alive)"
+release
+kamal_lock "Automatic deploy lock"
+kc_run server bootstrap --lock-wait-timeout 1
+assert_rc 5 "a lock without a Process line (Kamal's)"
+release
+write_lock "Locked by: Me at 2026-01-02T03:04:05Z"$'\n'"Version: 1"$'\n'"Message: maintenance"$'\n'"Process: $live on $(this_machine)"
+kc_run server bootstrap --lock-wait --lock-wait-timeout 1
+assert_rc 5 "a manual lock"
+assert_eq "maintenance" "$(lock_message)"
+release
+
+t "waiting for an automatic lock says who holds it and since when, at once and every 15 s"
+sleep 60 &
+live=$!
+write_lock "Locked by: Other Run at 2026-01-02T03:04:05Z"$'\n'"Version: 1"$'\n'"Message: Automatic deploy lock"$'\n'"Process: $live on $(this_machine)"
+kc_run server bootstrap --lock-wait-timeout 16
+assert_rc 5
+assert_match "$ERR" "held by Other Run at 2026-01-02T03:04:05Z \(kamal-c process $live on [^)]*\)\), [0-9]+ days ago; waiting up to 16s"
+assert_match "$ERR" "still waiting for the deploy lock, held by Other Run at 2026-01-02T03:04:05Z .*; [0-9]+s left"
+assert_eq 1 "$(grep -c 'still waiting' <<<"$ERR")" "reports after the first, in 16 s"
+kill "$live"
+wait "$live" 2>/dev/null || true
 release

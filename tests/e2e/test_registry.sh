@@ -53,7 +53,7 @@ for i in 1 2 3; do
   assert_contains "$OUT" "[$(host_ip "$i")] registry: logged in"
   assert_ok has_login "$i"
 done
-kc_run server exec docker pull -q "$IMAGE"
+kc_run server exec -- docker pull -q "$IMAGE"      # -- : the -q is docker's
 assert_rc 0
 for i in 1 2 3; do
   assert_eq "$IMAGE" "$(block_of "$OUT" "$(host_ip "$i")")" "docker pull on h$i"
@@ -69,7 +69,7 @@ for i in 1 2 3; do
   assert_contains "$OUT" "[$(host_ip "$i")] registry: logged out"
   assert_fails has_login "$i"
 done
-kc_run server exec docker pull -q "$IMAGE"
+kc_run server exec -- docker pull -q "$IMAGE"      # -- : the -q is docker's
 assert_rc 1
 for i in 1 2 3; do
   assert_match "$(block_of "$OUT" "$(host_ip "$i")")" "(no basic auth credentials|unauthorized|authentication required)" "pull on h$i"

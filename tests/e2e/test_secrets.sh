@@ -55,6 +55,40 @@ for v in "${verbs[@]}"; do
   done
 done
 
+t "the same redaction for every verb that prints what hosts say (exec, exec --reuse, server exec, logs)"
+kc_run accessory boot all
+assert_rc 0
+# without the pre-connect hook, which reads every secret anyway (and so hid the bug)
+mv .kamal/hooks/pre-connect .kamal/hooks/pre-connect.off
+host_docker 1 exec sec-db sh -c 'echo "log line with $DB_PASSWORD" >/proc/1/fd/1'
+for v in "accessory exec db" "accessory exec --reuse db" "accessory exec -h $H1 --reuse db"; do
+  # shellcheck disable=SC2016 # $DB_PASSWORD is the container's
+  kc_run $v 'sh -c "echo value=\$DB_PASSWORD"'
+  assert_rc 0
+  assert_contains "$OUT" "value=[REDACTED]" "kamal-c $v"
+  assert_not_contains "$OUT$ERR" "$DB_SECRET" "kamal-c $v"
+done
+kc_run server exec 'cat .kamal/apps/sec/env/accessories/db.env'
+assert_rc 0
+assert_contains "$OUT" "DB_PASSWORD=[REDACTED]"
+assert_not_contains "$OUT$ERR" "$DB_SECRET"
+kc_run server exec "echo $UNUSED_SECRET"                   # any value of the secrets files
+assert_not_contains "$OUT$ERR" "$UNUSED_SECRET"
+assert_contains "$(host_sh 1 'cat .kamal/sec-audit.log')" "Executed cmd 'echo [REDACTED]' on $H1"
+kc_run accessory logs db -h "$H1"
+assert_contains "$OUT" "log line with [REDACTED]"
+assert_not_contains "$OUT$ERR" "$DB_SECRET"
+# a secrets file that cannot be read stops these verbs before any connection (exit 3)
+cp .kamal/secrets .kamal/secrets.good
+printf 'DB_PASSWORD=$(false)\n' >>.kamal/secrets
+ssh_mark
+kc_run server exec hostname
+assert_rc 3
+assert_contains "$ERR" "secrets files to redact"
+assert_eq 0 "$(ssh_logins 1)" "no login"
+mv .kamal/secrets.good .kamal/secrets
+mv .kamal/hooks/pre-connect.off .kamal/hooks/pre-connect
+
 t "the secret did reach the container, the env file (0600) and the rendered file"
 kc_run accessory boot all
 assert_contains "$(host_docker 1 inspect -f '{{json .Config.Env}}' sec-db)" "DB_PASSWORD=$DB_SECRET"
@@ -70,6 +104,15 @@ for i in 1 2; do
     assert_not_contains "$log" "$s" "h$i audit log"
   done
 done
+
+t "a failing \$(...) for an accessory's secret names the file, line and secret, not the registry"
+cp .kamal/secrets .kamal/secrets.good
+printf 'KAMAL_REGISTRY_PASSWORD=%s\nDB_PASSWORD=$(false)\n' "$KC_REGISTRY_PASSWORD" >.kamal/secrets
+kc_run accessory boot db
+assert_rc 3
+assert_contains "$ERR" ".kamal/secrets:2:1: command substitution in DB_PASSWORD failed"
+assert_not_contains "$ERR" "registry"
+mv .kamal/secrets.good .kamal/secrets
 
 t "a failing secret lookup names the secret, never a value"
 printf 'KAMAL_REGISTRY_PASSWORD=%s\nUNUSED=%s\n' "$KC_REGISTRY_PASSWORD" "$UNUSED_SECRET" \

@@ -46,19 +46,38 @@ for i in 1 2 3; do
 done
 assert_eq 3 "$(grep -c '^Host ' <<<"$OUT")" "number of host blocks"
 
-t "server exec docker ps -q: the command keeps its own options"
+t "server exec: kamal-c's options anywhere (as Kamal/Thor), unknown dash-words stay, -- ends options"
 host_docker 1 pull -q "$KC_REGISTRY/kc/busybox:1" >/dev/null
 host_docker 1 run -d --name kc-exec-probe "$KC_REGISTRY/kc/busybox:1" sleep 600 >/dev/null
 id=$(host_docker 1 ps -q --filter name=kc-exec-probe)
-kc_run server exec docker ps -q
+kc_run server exec -- docker ps -q
 assert_rc 0
 assert_eq "$id" "$(block_of "$OUT" "$H1")" "docker ps -q on h1 (only the short id)"
 assert_eq "" "$(block_of "$OUT" "$H2")" "docker ps -q on h2 (no containers, no header)"
 assert_not_contains "$OUT" "CONTAINER ID"
-# kamal-c's own options after the first word of the command belong to the command
-kc_run server exec echo -q -h nowhere -v
+kc_run server exec 'docker ps -q'
 assert_rc 0
-assert_eq "-q -h nowhere -v" "$(block_of "$OUT" "$H2")" "options after the command word"
+assert_not_contains "$OUT" "CONTAINER ID"
+# without -- or quotes, -q is kamal-c's quiet option, as in Kamal: no 'Host' headers
+kc_run server exec docker ps -q
+assert_rc 0
+assert_contains "$OUT" "CONTAINER ID"
+assert_not_contains "$OUT" "Host $H1:"
+# the bug: a --dry-run after the command ran it for real on every host
+kc_run server exec 'sh -c "touch dry-run-was-here"' --dry-run
+assert_rc 0
+assert_contains "$OUT" "would run: sh -c \"touch dry-run-was-here\""
+for i in 1 2 3; do assert_fails test -e "$KC_DIR/h$i/home/dry-run-was-here"; done
+# dash-words kamal-c does not know belong to the command, in place
+kc_run server exec echo -n -e --norc x
+assert_rc 0
+assert_eq "--norc x" "$(block_of "$OUT" "$H2")" "echo got -n -e, and --norc as a word"
+kc_run server exec -- echo -q -h nowhere -v
+assert_rc 0
+assert_eq "-q -h nowhere -v" "$(block_of "$OUT" "$H2")" "after --: all the command's"
+kc_run server exec echo hi -h nowhere
+assert_rc 2 "-h after the command is kamal-c's --hosts"
+assert_contains "$ERR" "no hosts match 'nowhere'"
 host_docker 1 rm -f kc-exec-probe >/dev/null
 
 t "-h with a brace glob selects two hosts; -r selects a role; -h and -r intersect"
@@ -67,8 +86,9 @@ assert_rc 0
 assert_contains "$OUT" "Running 'hostname' on $H1, $H2"$'\n'
 assert_eq "kc-h1 kc-h2" "$(block_of "$OUT" "$H1") $(block_of "$OUT" "$H2")"
 assert_not_contains "$OUT" "Host $H3:"
-kc_run server exec hostname -r workers          # after the first word: the command's own -r
-assert_rc 1 "'hostname -r workers' is passed through whole (hostname rejects -r)"
+kc_run server exec hostname -r workers          # kamal-c's -r, even after the command
+assert_rc 0
+assert_contains "$OUT" "Running 'hostname' on $H2, $H3"$'\n'
 kc_run -r workers server exec hostname
 assert_rc 0
 assert_contains "$OUT" "Running 'hostname' on $H2, $H3"$'\n'
@@ -126,6 +146,12 @@ done
 kc_run -h "$H2" audit
 assert_rc 0
 assert_not_contains "$OUT" "Host $H1:"
+kc_run -q audit                                   # several hosts: -q keeps which is which
+assert_rc 0
+for i in 1 2 3; do assert_contains "$OUT" "Host $(host_ip "$i"):"; done
+kc_run -q -h "$H2" audit                          # one host: no header, as Kamal's -q
+assert_not_contains "$OUT" "Host $H2:"
+assert_contains "$OUT" "Executed cmd 'echo $marker' on $H2"
 
 t "--format json: one JSON document with each host's output and status"
 kc_run --format json server exec hostname
@@ -161,6 +187,8 @@ kc_run server bootstrap
 assert_rc 1
 assert_contains "$OUT" "[$H1] docker: present"
 assert_contains "$OUT" "[$H2] docker: present"
+assert_contains "$OUT" "[$H3] docker: failed - docker is not installed on $H3"
+assert_contains "$OUT" "3 hosts: 2 present, 1 failed"
 assert_match "$ERR" "\[$H3\] error: docker is not installed on $H3"
 assert_contains "$ERR" "https://docs.docker.com/engine/install/"
 assert_not_contains "$ERR" "[$H1]"

@@ -1,6 +1,6 @@
 /* test_cli_parse.c - the dispatcher's parsing: globals anywhere, verbs and
- * sub-verbs, arity, unknown options with suggestions, --, and verbatim
- * remote commands for exec-like verbs. */
+ * sub-verbs, arity, unknown options with suggestions, --, and the remote
+ * commands of exec-like verbs (known options anywhere, unknown ones kept). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,23 +116,53 @@ static void test_arity(void **state)
     done(&a);
 }
 
-static void test_exec_keeps_remote_options(void **state)
+/* Thor's rule, as in Kamal: kamal-c's known options anywhere, after the
+ * command's words too; dash-words it does not know stay in the command. */
+static void test_exec_takes_known_options_anywhere(void **state)
 {
     (void)state;
     struct parsed_case a;
+    parse(&a, "server exec 'sh -c \"touch /root/x\"' --dry-run");
+    assert_int_equal(a.rc, 0);
+    assert_true(a.p.g.dry_run);
+    assert_int_equal(a.p.args.pos.n, 1);
+    assert_string_equal(a.p.args.pos.v[0], "sh -c \"touch /root/x\"");
+    done(&a);
+    /* -q is kamal-c's (Kamal's) quiet option, wherever it is */
     parse(&a, "server exec docker ps -q");
     assert_int_equal(a.rc, 0);
-    assert_int_equal(a.p.g.verbosity, 0);
-    assert_int_equal(a.p.args.pos.n, 3);
-    assert_string_equal(a.p.args.pos.v[2], "-q");
+    assert_int_equal(a.p.g.verbosity, -1);
+    assert_int_equal(a.p.args.pos.n, 2);
     done(&a);
-    /* options before the command's first word are still options */
-    parse(&a, "-q accessory exec -i db bash --norc -v");
+    /* -l, --norc, -la: unknown to kamal-c, so the command's, in place */
+    parse(&a, "server exec ls -l /tmp -la --norc");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.args.pos.n, 5);
+    assert_string_equal(a.p.args.pos.v[1], "-l");
+    assert_string_equal(a.p.args.pos.v[3], "-la");
+    assert_string_equal(a.p.args.pos.v[4], "--norc");
+    done(&a);
+    /* verb options after the command too; a value option takes its value */
+    parse(&a, "accessory exec db bash --norc -v --reuse -h 10.0.0.1");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, 1);
+    assert_true(kc_args_flag(&a.p.args, "reuse"));
+    assert_string_equal(a.p.g.hosts, "10.0.0.1");
+    assert_int_equal(a.p.args.pos.n, 3);
+    assert_string_equal(a.p.args.pos.v[2], "--norc");
+    done(&a);
+    parse(&a, "-q accessory exec -i db bash");
     assert_int_equal(a.rc, 0);
     assert_int_equal(a.p.g.verbosity, -1);
     assert_true(kc_args_flag(&a.p.args, "interactive"));
-    assert_int_equal(a.p.args.pos.n, 4);
-    assert_string_equal(a.p.args.pos.v[3], "-v");
+    done(&a);
+    /* before the command's first word an unknown option is still a typo */
+    parse(&a, "accessory exec --reuze db ls");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    assert_non_null(strstr(a.err.hint, "--reuse"));
+    done(&a);
+    parse(&a, "server exec --dyr-run ls");
+    assert_int_equal(a.rc, KC_EUSAGE);
     done(&a);
 }
 
@@ -144,6 +174,91 @@ static void test_double_dash(void **state)
     assert_int_equal(a.rc, 0);
     assert_string_equal(a.p.args.pos.v[0], "-weird");
     done(&a);
+    /* `--` ends kamal-c's options for whatever follows, known ones too */
+    parse(&a, "server exec -v -- docker ps -q --dry-run");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, 1);
+    assert_false(a.p.g.dry_run);
+    assert_int_equal(a.p.args.pos.n, 4);
+    assert_string_equal(a.p.args.pos.v[2], "-q");
+    assert_string_equal(a.p.args.pos.v[3], "--dry-run");
+    done(&a);
+    parse(&a, "accessory exec db -- psql -v ON_ERROR_STOP=1");
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(a.p.g.verbosity, 0);
+    assert_int_equal(a.p.args.pos.n, 4);
+    done(&a);
+}
+
+/* Issue 8 item 12: Kamal's commands kamal-c does not have yet say so. */
+static void test_kamal_commands_not_yet_implemented(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        "secrets print", "deploy", "app exec -i sh",       "proxy reboot",  "setup",
+        "details",       "docs",   "accessory upgrade db", "registry setup"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        struct parsed_case a;
+        parse(&a, lines[i]);
+        assert_int_equal(a.rc, KC_EUSAGE);
+        assert_non_null(
+            strstr(a.err.msg, "is a Kamal command that kamal-c does not implement yet"));
+        assert_null(strstr(a.err.hint, "did you mean"));
+        done(&a);
+    }
+    struct parsed_case a;
+    parse(&a, "secrets print");
+    assert_string_equal(a.err.msg,
+                        "'secrets' is a Kamal command that kamal-c does not implement yet");
+    done(&a);
+    parse(&a, "accessory upgrade db");
+    assert_string_equal(
+        a.err.msg, "'accessory upgrade' is a Kamal command that kamal-c does not implement yet");
+    done(&a);
+    /* a word that is neither stays a possible alias */
+    parse(&a, "my-alias x");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.alias_name, "my-alias");
+    done(&a);
+}
+
+/* Every alias in the `init` template expands to a command kamal-c has. */
+static void test_init_template_aliases_work(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kc-init-aliases-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct kc_strvec created = KC_STRVEC_INIT;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_init_project(dir, &created, &err), 0);
+    char *path = kc_xasprintf("%s/config/deploy.yml", dir);
+    struct kc_buf text = KC_BUF_INIT;
+    assert_int_equal(kc_read_file(path, 0, &text), 0);
+    const char *p = strstr(kc_buf_str(&text), "# aliases:\n");
+    assert_non_null(p);
+    p = strchr(p, '\n') + 1;
+    size_t n = 0;
+    /* "#   NAME: COMMAND" lines, until the block ends */
+    while (strncmp(p, "#   ", 4) == 0) {
+        const char *colon = strchr(p, ':');
+        char *command = kc_xstrndup(colon + 2, strcspn(colon + 2, "\n"));
+        struct parsed_case a;
+        parse(&a, command);
+        assert_int_equal(a.rc, 0);
+        assert_null(a.p.alias_name);
+        assert_non_null(a.p.verb);
+        done(&a);
+        free(command);
+        n++;
+        p = strchr(p, '\n') + 1;
+    }
+    assert_true(n > 0);
+    kc_buf_release(&text);
+    free(path);
+    char *cmd = kc_xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    kc_strvec_release(&created);
 }
 
 static void test_bare_version_is_usage_error(void **state)
@@ -201,8 +316,10 @@ int main(void)
         cmocka_unit_test(test_unknown_option_suggests),
         cmocka_unit_test(test_unknown_verb_suggests),
         cmocka_unit_test(test_arity),
-        cmocka_unit_test(test_exec_keeps_remote_options),
+        cmocka_unit_test(test_exec_takes_known_options_anywhere),
         cmocka_unit_test(test_double_dash),
+        cmocka_unit_test(test_kamal_commands_not_yet_implemented),
+        cmocka_unit_test(test_init_template_aliases_work),
         cmocka_unit_test(test_bare_version_is_usage_error),
         cmocka_unit_test(test_format_and_lock_options),
         cmocka_unit_test(test_flag_with_value_rejected),

@@ -71,7 +71,9 @@ static void test_run_redis_cmd_and_options(void **state)
                            "--publish 127.0.0.1:6379:6379 --env KAMAL_HOST=1.1.1.1 "
                            "--env-file .kamal/apps/app/env/accessories/redis.env "
                            "--volume /var/lib/redis:/data --label service=app-redis "
-                           "--label kamal-c.digest=abc --read-only redis:latest "
+                           "--label kamal-c.digest=abc "
+                           "--label 'kamal-c.options={\"read-only\":true}' --read-only "
+                           "redis:latest "
                            "redis-server --appendonly yes --save ''");
     free(s);
 }
@@ -164,6 +166,15 @@ static void test_lock_and_audit(void **state)
     s = kc_cmd_render_display(&c);
     assert_string_equal(s, "mkdir -p .kamal && echo '[2026-11-26T11:29:44Z] [me@example.com] "
                            "Booted db accessory' >> .kamal/app-audit.log");
+    free(s);
+    kc_cmd_release(&c);
+    /* removes the lock only while its details are exactly the ones given */
+    kc_cmd_lock_release_if(&c, &cfg, "TG9ja2Vk\nYnk=\n");
+    s = kc_cmd_render_display(&c);
+    assert_string_equal(s, "cmp -s .kamal/lock-app/details - && rm -f .kamal/lock-app/details && "
+                           "rm -r .kamal/lock-app");
+    assert_int_equal(c.stdin_len, strlen("TG9ja2Vk\nYnk=\n"));
+    assert_memory_equal(c.stdin_data, "TG9ja2Vk\nYnk=\n", c.stdin_len);
     free(s);
     kc_cmd_release(&c);
     char *d = kc_lock_details("Ann", "2026-11-26T11:29:44Z", "abc", "Automatic deploy lock");
@@ -345,7 +356,7 @@ static void test_compare_odd_inspect_json(void **state)
     char *all = kc_strvec_join(&diffs, "|");
     assert_null(strstr(all, "(null)"));
     /* what could not be read counts as absent */
-    assert_non_null(strstr(all, "ports: add |3306|3306/tcp"));
+    assert_non_null(strstr(all, "ports: add 3306:3306"));
     assert_non_null(strstr(all, "restart: on-failure -> unless-stopped"));
     assert_non_null(strstr(all, "labels: add service=app-mysql"));
     assert_non_null(strstr(all, "log options: add max-size=10m"));
@@ -353,6 +364,113 @@ static void test_compare_odd_inspect_json(void **state)
     kc_strvec_release(&diffs);
     kc_host_probe_release(&hp);
     kc_buf_release(&text);
+}
+
+/* The mysql container of the fixture, booted by kamal-c with digest "old",
+ * its labels, port binding and Cmd as given, my.cnf on the host with sha
+ * file_sha; compared with deploy.yml (digest "new", my.cnf want_sha). */
+static char *drift_of(const char *labels, const char *host_port, const char *cmd_json,
+                      const char *file_sha, const char *want_sha)
+{
+    const struct kc_accessory *mysql = kc_config_accessory(&cfg, "mysql");
+    const struct kc_accessory *accs[] = {mysql};
+    struct kc_buf text = KC_BUF_INIT;
+    kc_buf_adds(&text, "/root\n" MARK);
+    kc_buf_addf(&text,
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  "
+                ".kamal/apps/app/env/accessories/mysql.env\n%s  app-mysql/etc/mysql/my.cnf\n" MARK,
+                file_sha);
+    kc_buf_adds(&text, "600 root:root 0:0 .kamal/apps/app/env/accessories/mysql.env\n"
+                       "755 root:root 0:0 app-mysql/etc/mysql/my.cnf\n" MARK);
+    kc_buf_addf(&text,
+                "[{\"Name\":\"/app-mysql\",\"State\":{\"Status\":\"running\"},"
+                "\"Config\":{\"Image\":\"mysql:8.0\",\"Cmd\":%s,"
+                "\"Env\":[\"MYSQL_ROOT_HOST=%%\",\"KAMAL_HOST=1.1.1.5\",\"PATH=/usr/bin\"],"
+                "\"Labels\":{\"service\":\"app-mysql\",\"kamal-c.digest\":\"old\"%s}},"
+                "\"HostConfig\":{\"PortBindings\":{\"3306/tcp\":[{\"HostIp\":\"\","
+                "\"HostPort\":\"%s\"}]},"
+                "\"Binds\":[\"/root/app-mysql/etc/mysql/my.cnf:/etc/mysql/my.cnf\","
+                "\"/root/app-mysql/data:/var/lib/mysql\"],"
+                "\"RestartPolicy\":{\"Name\":\"unless-stopped\",\"MaximumRetryCount\":0},"
+                "\"NetworkMode\":\"kamal\",\"LogConfig\":{\"Type\":\"json-file\","
+                "\"Config\":{\"max-size\":\"10m\"}}}},%s,%s]\n" MARK,
+                cmd_json, labels, host_port, image_json, network_json);
+    struct kc_host_probe hp;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_accessory_probe_parse(kc_buf_str(&text), "", &cfg, accs, 1, &hp, &err),
+                     0);
+    struct kc_acc_desired want = {
+        "new", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", KC_KVLIST_INIT};
+    kc_kvlist_set(&want.files, "app-mysql/etc/mysql/my.cnf", want_sha);
+    struct kc_strvec diffs = KC_STRVEC_INIT;
+    bool managed = false;
+    kc_accessory_compare(&cfg, mysql, "1.1.1.5", &hp, &hp.acc[0], &want, &diffs, &managed);
+    assert_true(managed);
+    char *all = kc_strvec_join(&diffs, "; ");
+    char *advice = kc_accessory_drift_advice("mysql", &diffs);
+    char *out = kc_xasprintf("%s | %s", all, advice);
+    free(all);
+    free(advice);
+    kc_kvlist_release(&want.files);
+    kc_strvec_release(&diffs);
+    kc_host_probe_release(&hp);
+    kc_buf_release(&text);
+    return out;
+}
+
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define SHA_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define OPTIONS(json) ",\"kamal-c.options\":\"" json "\""
+
+/* Issue 8 item 7: ports as written, every changed option with old -> new,
+ * cmd with its quoting, and upload + restart for a files-only drift. */
+static void test_drift_names_each_change(void **state)
+{
+    (void)state;
+    /* a port change and a memory change: both, the port as written */
+    char *d = drift_of(OPTIONS("{\\\"cpus\\\":[\\\"4\\\"],\\\"memory\\\":[\\\"1GB\\\"]}"), "3307",
+                       "[\"mysqld\"]", SHA_B, SHA_B);
+    assert_string_equal(d, "ports: 3307:3306 -> 3306:3306; memory: 1GB -> 2GB | run 'kamal-c "
+                           "accessory reboot mysql' to apply");
+    free(d);
+    /* memory alone names memory; an option added or removed says (none) */
+    d = drift_of(OPTIONS("{\\\"memory\\\":[\\\"1GB\\\"],\\\"privileged\\\":true}"), "3306",
+                 "[\"mysqld\"]", SHA_B, SHA_B);
+    assert_string_equal(d, "cpus: (none) -> 4; memory: 1GB -> 2GB; privileged: on -> (none) | "
+                           "run 'kamal-c accessory reboot mysql' to apply");
+    free(d);
+    /* no record of the options (an older kamal-c): said so, not guessed */
+    d = drift_of("", "3306", "[\"mysqld\"]", SHA_B, SHA_B);
+    assert_non_null(strstr(d, "options: changed (this container was booted without"));
+    free(d);
+    /* a files-only drift: upload and restart, no reboot */
+    d = drift_of(OPTIONS("{\\\"cpus\\\":[\\\"4\\\"],\\\"memory\\\":[\\\"2GB\\\"]}"), "3306",
+                 "[\"mysqld\"]", SHA_B, SHA_C);
+    assert_string_equal(d, "the docker run line changed; file app-mysql/etc/mysql/my.cnf changed | "
+                           "run 'kamal-c accessory reboot mysql' to apply");
+    free(d);
+}
+
+static void test_drift_advice_and_cmd_quoting(void **state)
+{
+    (void)state;
+    struct kc_strvec diffs = KC_STRVEC_INIT;
+    kc_strvec_push(&diffs, "file app-mysql/etc/mysql/my.cnf changed");
+    kc_strvec_push(&diffs, "file app-mysql/etc/mysql/my.cnf: mode 644 -> 755");
+    assert_true(kc_accessory_drift_files_only(&diffs));
+    char *a = kc_accessory_drift_advice("db", &diffs);
+    assert_string_equal(a, "run 'kamal-c accessory upload db' and then 'kamal-c accessory restart "
+                           "db' to apply (the container is kept: no reboot needed)");
+    free(a);
+    kc_strvec_push(&diffs, "secret env changed");
+    assert_false(kc_accessory_drift_files_only(&diffs));
+    kc_strvec_release(&diffs);
+    /* the container's cmd quoted back; deploy.yml's as written */
+    char *d = drift_of(OPTIONS("{\\\"cpus\\\":[\\\"4\\\"],\\\"memory\\\":[\\\"2GB\\\"]}"), "3306",
+                       "[\"sh\",\"-c\",\"echo hi; mysqld\"]", SHA_B, SHA_B);
+    assert_string_equal(d, "cmd: sh -c 'echo hi; mysqld' -> mysqld | run 'kamal-c accessory "
+                           "reboot mysql' to apply");
+    free(d);
 }
 
 /* Every row of boot's convergence table. */
@@ -388,6 +506,8 @@ int main(void)
         cmocka_unit_test(test_lock_and_audit),
         cmocka_unit_test(test_registry_login_uses_stdin),
         cmocka_unit_test(test_convergence_table),
+        cmocka_unit_test(test_drift_names_each_change),
+        cmocka_unit_test(test_drift_advice_and_cmd_quoting),
         cmocka_unit_test(test_probe_parse_and_compare),
         cmocka_unit_test(test_probe_missing_container_and_docker_down),
         cmocka_unit_test(test_compare_odd_inspect_json),

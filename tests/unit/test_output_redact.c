@@ -97,7 +97,61 @@ static void test_summary_and_quiet(void **state)
     kc_out_finish(&s.o, 0, NULL);
     fflush(s.out);
     assert_null(strstr(s.obuf, "chatty"));
-    assert_non_null(strstr(s.obuf, "3 hosts: 2 unchanged, 1 booted in "));
+    assert_non_null(strstr(s.obuf, "3 hosts: 2 unchanged, 1 booted ("));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+    /* an outcome ending in "in" did read "3 logged in in 0.2 s" */
+    open_sink(&s, KC_FMT_TEXT, 0);
+    kc_out_result(&s.o, "h1", "registry", "logged in", NULL);
+    kc_out_finish(&s.o, 0, NULL);
+    fflush(s.out);
+    assert_non_null(strstr(s.obuf, "1 host: 1 logged in ("));
+    assert_null(strstr(s.obuf, "in in"));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
+/* -q drops success lines only: problems (drift, failed, unreachable,
+ * interrupted) stay, so a quiet run still says which accessory drifted. */
+static void test_quiet_keeps_problem_lines(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, -1);
+    kc_out_result(&s.o, "h1", "db", "unchanged", NULL);
+    kc_out_result(&s.o, "h1", "redis", "booted", "docker run");
+    kc_out_result(&s.o, "h2", "db", "drift", "differs from deploy.yml: memory: 64m -> 128m");
+    kc_out_result(&s.o, "h3", "db", "failed", "boom");
+    kc_out_result(&s.o, "h4", "db", "unreachable", "gone");
+    kc_out_result(&s.o, "h5", "db", "interrupted", NULL);
+    kc_out_finish(&s.o, 1, NULL);
+    fflush(s.out);
+    assert_null(strstr(s.obuf, "unchanged\n"));
+    assert_null(strstr(s.obuf, "redis: booted"));
+    assert_non_null(
+        strstr(s.obuf, "[h2] db: drift - differs from deploy.yml: memory: 64m -> 128m"));
+    assert_non_null(strstr(s.obuf, "[h3] db: failed - boom"));
+    assert_non_null(strstr(s.obuf, "[h4] db: unreachable - gone"));
+    assert_non_null(strstr(s.obuf, "[h5] db: interrupted"));
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
+/* -q drops block headers, unless the verb keeps them (details and audit of
+ * several hosts: without them nobody can tell the hosts apart). */
+static void test_quiet_block_headers(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, -1);
+    kc_out_block(&s.o, "Host", "h1", "one\n");
+    s.o.keep_headers = true;
+    kc_out_block(&s.o, "Host", "h2", "two\n");
+    fflush(s.out);
+    assert_string_equal(s.obuf, "one\nHost h2:\ntwo\n");
     close_sink(&s);
     free(s.obuf);
     free(s.ebuf);
@@ -109,6 +163,8 @@ int main(void)
         cmocka_unit_test(test_secrets_never_printed),
         cmocka_unit_test(test_json_document),
         cmocka_unit_test(test_summary_and_quiet),
+        cmocka_unit_test(test_quiet_keeps_problem_lines),
+        cmocka_unit_test(test_quiet_block_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
