@@ -11,9 +11,7 @@
 #include "err.h"
 #include "node.h"
 #include "util.h"
-
-/* The Kamal release whose configuration format kamal-c implements. */
-#define KC_KAMAL_COMPAT_VERSION "2.12.0"
+#include "version.h"
 
 /* env: clear values and secret names ("NAME" or "NAME:SECRET_NAME"). */
 struct kc_env {
@@ -254,11 +252,6 @@ bool kc_image_ref_ok(const char *ref);
 bool kc_host_name_ok(const char *host);
 /* False for an empty path or one with a ".." segment. */
 bool kc_path_stays_inside(const char *path);
-
-/* Compare dotted versions ("2.12.0" vs "2.9"): <0, 0, >0. Numeric segments
- * compare as numbers; a segment with letters (a pre-release) sorts before a
- * number, as Gem::Version does. */
-int kc_version_compare(const char *a, const char *b);
 
 /* What `kamal-c config` prints: Kamal's config keys (roles, hosts,
  * primary_host, version, repository, absolute_image, service_with_version,

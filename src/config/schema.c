@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kamal-c/config.h"
+#include "kamal-c/version.h"
 
 struct kc_vctx {
     struct kc_err *err;
