@@ -118,8 +118,11 @@ static int fill_accessory(struct kc_config *cfg, struct kc_accessory *acc, const
     acc->service = dup_text(get(node, "service"));
     if (acc->service == NULL)
         acc->service = kc_xasprintf("%s-%s", cfg->service, name);
-    if ((acc->has_registry = get(node, "registry") != NULL))
-        kc_cfg_fill_registry(&acc->registry, get(node, "registry"));
+    if ((acc->has_registry = get(node, "registry") != NULL)) {
+        char *path = kc_xasprintf("accessories.%s.registry", name);
+        kc_cfg_fill_registry(&acc->registry, get(node, "registry"), path);
+        free(path);
+    }
     const char *image = kc_node_text(get(node, "image"));
     acc->image = acc->registry.server ? kc_xasprintf("%s/%s", acc->registry.server, image)
                                       : kc_xstrdup(image);
@@ -128,15 +131,19 @@ static int fill_accessory(struct kc_config *cfg, struct kc_accessory *acc, const
     kc_cfg_fill_labels(&acc->labels, get(node, "labels"));
     kc_cfg_fill_options(&acc->options, &acc->restart, get(node, "options"));
     if (acc->restart == NULL)
-        acc->restart = kc_xstrdup("unless-stopped");
+        acc->restart = kc_xstrdup(KC_DEFAULT_RESTART);
     kc_cfg_fill_env(&acc->env, get(node, "env"));
     fill_mounts(&acc->files, &acc->nfiles, get(node, "files"), "755");
     fill_mounts(&acc->directories, &acc->ndirectories, get(node, "directories"), NULL);
     push_texts(&acc->volumes, get(node, "volumes"));
     acc->network = get_str(node, "network", "accessories.*.network");
-    acc->proxy = get(node, "proxy");
-    acc->runs_proxy = (acc->proxy && acc->proxy->type == KC_NODE_MAP && acc->proxy->npairs) ||
-                      (kc_node_bool(acc->proxy, &b) && b);
+    /* Kamal's running_proxy?: proxy.present? (a non-empty mapping, or true) */
+    acc->proxy_node = get(node, "proxy");
+    acc->runs_proxy =
+        (acc->proxy_node && acc->proxy_node->type == KC_NODE_MAP && acc->proxy_node->npairs) ||
+        (kc_node_bool(acc->proxy_node, &b) && b);
+    if (acc->runs_proxy)
+        kc_cfg_fill_proxy(&acc->proxy, acc->proxy_node);
     return place_accessory(cfg, acc, err);
 }
 
@@ -211,6 +218,7 @@ void kc_cfg_release_accessory(struct kc_accessory *a)
     release_mounts(a->directories, a->ndirectories);
     kc_strvec_release(&a->volumes);
     free(a->network);
+    kc_cfg_release_proxy(&a->proxy);
 }
 
 /* ---- accessory paths --------------------------------------------------------- */

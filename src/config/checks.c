@@ -43,47 +43,27 @@ int kc_cfg_check_roles(const struct kc_config *cfg, struct kc_err *err)
     return 0;
 }
 
-static bool ssl_on(const struct kc_node *proxy, bool *custom)
-{
-    const struct kc_node *ssl = get(proxy, "ssl");
-    bool b = false;
-    *custom = ssl && ssl->type == KC_NODE_MAP;
-    return *custom || (kc_node_bool(ssl, &b) && b);
-}
-
-/* The names proxy.host (comma list) or proxy.hosts give. */
-static void proxy_hosts(const struct kc_node *proxy, struct kc_strvec *out)
-{
-    const struct kc_node *host = get(proxy, "host");
-    if (host)
-        kc_strvec_split(out, kc_node_text(host), ",");
-    push_texts(out, get(proxy, "hosts"));
-}
-
 int kc_cfg_check_ssl(const struct kc_config *cfg, struct kc_err *err)
 {
     struct kc_strvec seen = KC_STRVEC_INIT, dups = KC_STRVEC_INIT;
     int rc = 0;
     for (size_t i = 0; i < cfg->nroles && rc == 0; i++) {
         const struct kc_role *r = &cfg->roles[i];
-        bool custom;
-        if (!r->runs_proxy || !ssl_on(r->effective_proxy, &custom))
+        if (!r->runs_proxy || !r->proxy.ssl)
             continue;
-        const struct kc_node *ssl = get(r->effective_proxy, "ssl");
-        struct kc_strvec names = KC_STRVEC_INIT;
-        proxy_hosts(r->effective_proxy, &names);
-        if (names.n == 0)
+        const struct kc_node *ssl = get(r->proxy.node, "ssl");
+        const struct kc_strvec *names = &r->proxy.hosts;
+        if (names->n == 0)
             rc = err_at(err, mark_of(ssl),
                         "servers.%s.proxy: must set a host to enable automatic SSL", r->name);
-        else if (r->hosts.n > 1 && !custom)
+        else if (r->hosts.n > 1 && !r->proxy.custom_ssl)
             rc = err_at(err, mark_of(ssl),
                         "SSL is only supported on a single server unless you provide custom "
                         "certificates, found %zu servers for role %s",
                         r->hosts.n, r->name);
-        for (size_t j = 0; j < names.n; j++)
-            if (!kc_strvec_push_unique(&seen, names.v[j]))
-                kc_strvec_push_unique(&dups, names.v[j]);
-        kc_strvec_release(&names);
+        for (size_t j = 0; j < names->n; j++)
+            if (!kc_strvec_push_unique(&seen, names->v[j]))
+                kc_strvec_push_unique(&dups, names->v[j]);
     }
     if (rc == 0 && dups.n) {
         char *list = kc_strvec_join(&dups, ", ");
@@ -96,46 +76,41 @@ int kc_cfg_check_ssl(const struct kc_config *cfg, struct kc_err *err)
     return rc;
 }
 
-/* The proxy.run in effect for the i-th role or accessory on host, with
- * where it is written (path and node) for errors. */
-static const struct kc_node *proxy_run_on(const struct kc_config *cfg, size_t i, const char *host,
-                                          char **path, const struct kc_node **where)
+/* Where the proxy.run of the i-th role or accessory is written (path and
+ * node), for errors. */
+static char *proxy_run_where(const struct kc_config *cfg, size_t i, const struct kc_node **where)
 {
-    const struct kc_node *own;
     if (i < cfg->nroles) {
         const struct kc_role *r = &cfg->roles[i];
-        if (!r->runs_proxy || !kc_strvec_contains(&r->hosts, host))
-            return NULL;
-        own = get(get(r->node, "proxy"), "run");
-        *path = own ? kc_xasprintf("servers.%s.proxy.run", r->name) : kc_xstrdup("proxy.run");
-        *where = own ? own : get(cfg->proxy, "run");
-        return get(r->effective_proxy, "run");
+        const struct kc_node *own = get(get(r->node, "proxy"), "run");
+        *where = own ? own : get(get(cfg->tree.root, "proxy"), "run");
+        return own ? kc_xasprintf("servers.%s.proxy.run", r->name) : kc_xstrdup("proxy.run");
     }
     const struct kc_accessory *a = &cfg->accessories[i - cfg->nroles];
-    if (!a->runs_proxy || !kc_strvec_contains(&a->hosts, host))
-        return NULL;
-    *path = kc_xasprintf("accessories.%s.proxy.run", a->name);
-    *where = get(a->proxy, "run");
-    return *where;
+    *where = a->proxy.run.node;
+    return kc_xasprintf("accessories.%s.proxy.run", a->name);
 }
 
-/* proxy.run of everything proxied on one host must agree. */
+/* proxy.run of everything proxied on one host must agree (Kamal compares
+ * the run: mappings). */
 static int check_proxy_run_host(const struct kc_config *cfg, const char *host, struct kc_err *err)
 {
     const struct kc_node *first = NULL;
-    int rc = 0;
-    for (size_t i = 0; i < cfg->nroles + cfg->naccessories && rc == 0; i++) {
-        char *path = NULL;
-        const struct kc_node *where = NULL;
-        const struct kc_node *run = proxy_run_on(cfg, i, host, &path, &where);
-        if (run && first && !kc_node_equal(first, run))
-            rc = err_at(err, mark_of(where), "%s: conflicting proxy run configurations for host %s",
-                        path, host);
+    for (size_t i = 0; i < cfg->nroles + cfg->naccessories; i++) {
+        const struct kc_proxy *p = kc_cfg_proxy_on(cfg, i, host);
+        const struct kc_node *run = p && p->run.given ? p->run.node : NULL;
+        if (run && first && !kc_node_equal(first, run)) {
+            const struct kc_node *where = NULL;
+            char *path = proxy_run_where(cfg, i, &where);
+            err_at(err, mark_of(where), "%s: conflicting proxy run configurations for host %s",
+                   path, host);
+            free(path);
+            return KC_ECONFIG;
+        }
         if (run && first == NULL)
             first = run;
-        free(path);
     }
-    return rc;
+    return 0;
 }
 
 int kc_cfg_check_proxy_run(const struct kc_config *cfg, struct kc_err *err)
@@ -150,8 +125,8 @@ int kc_cfg_check_proxy_run(const struct kc_config *cfg, struct kc_err *err)
 
 int kc_cfg_check_builder_remote(const struct kc_config *cfg, struct kc_err *err)
 {
-    const struct kc_node *remote = get(cfg->builder, "remote");
-    const char *url = kc_node_text(remote);
+    const struct kc_node *remote = get(cfg->builder.node, "remote");
+    const char *url = cfg->builder.remote;
     if (cfg->registry.local && url && !kc_starts_with(url, "ssh://"))
         return err_at(err, mark_of(remote),
                       "builder.remote: local registry with remote builder requires an SSH URL "

@@ -74,22 +74,27 @@ static void fill_secret_ref(char **value, bool *is_secret, const struct kc_node 
     *value = dup_text(*is_secret ? (n->n ? n->items[0] : NULL) : n);
 }
 
-void kc_cfg_fill_registry(struct kc_registry *r, const struct kc_node *n)
+void kc_cfg_fill_registry(struct kc_registry *r, const struct kc_node *n, const char *path)
 {
+    r->path = kc_xstrdup(path);
     r->server = dup_text(get(n, "server"));
     r->local = r->server && kc_starts_with(r->server, "localhost:");
+    if (r->local && !kc_parse_long(strrchr(r->server, ':') + 1, &r->local_port))
+        r->local_port = 0;
     fill_secret_ref(&r->username, &r->username_is_secret, get(n, "username"));
     fill_secret_ref(&r->password, &r->password_is_secret, get(n, "password"));
 }
 
 void kc_cfg_release_registry(struct kc_registry *r)
 {
+    free(r->path);
     free(r->server);
     free(r->username);
     free(r->password);
 }
 
-/* options: -> docker run flags; restart is kept apart. */
+/* options: -> docker run flags; restart is kept apart in *restart (NULL:
+ * restart is an option like the others). */
 void kc_cfg_fill_options(struct kc_docker_options *o, char **restart, const struct kc_node *n)
 {
     if (n == NULL || n->type != KC_NODE_MAP)
@@ -98,7 +103,7 @@ void kc_cfg_fill_options(struct kc_docker_options *o, char **restart, const stru
     for (size_t i = 0; i < n->npairs; i++) {
         const struct kc_pair *p = &n->pairs[i];
         bool b;
-        if (strcmp(p->key, "restart") == 0) {
+        if (restart && strcmp(p->key, "restart") == 0) {
             free(*restart);
             *restart = dup_text(p->value);
             continue;
@@ -135,6 +140,12 @@ void kc_cfg_fill_logging(struct kc_logging *l, const struct kc_node *n)
     const struct kc_node *opts = get(n, "options");
     for (size_t i = 0; opts && opts->type == KC_NODE_MAP && i < opts->npairs; i++)
         kc_kvlist_set(&l->options, opts->pairs[i].key, kc_node_text(opts->pairs[i].value));
+}
+
+void kc_cfg_logging_default(struct kc_logging *l)
+{
+    if (l->driver == NULL && l->options.n == 0)
+        kc_kvlist_set(&l->options, "max-size", KC_DEFAULT_LOG_MAX_SIZE);
 }
 
 void kc_cfg_release_logging(struct kc_logging *l)

@@ -170,11 +170,7 @@ void kc_config_release(struct kc_config *cfg)
     free(cfg->config_file);
     free(cfg->dest_file);
     free(cfg->destination);
-    free(cfg->service);
-    free(cfg->image);
-    kc_cfg_release_registry(&cfg->registry);
-    kc_kvlist_release(&cfg->labels);
-    kc_strvec_release(&cfg->volumes);
+    kc_cfg_release_root(cfg);
     for (size_t i = 0; i < cfg->nroles; i++)
         kc_cfg_release_role(&cfg->roles[i]);
     free(cfg->roles);
@@ -184,30 +180,10 @@ void kc_config_release(struct kc_config *cfg)
     }
     free(cfg->servers);
     kc_strvec_release(&cfg->hosts);
-    kc_env_release(&cfg->env);
-    for (size_t i = 0; i < cfg->env_tag_keys.n; i++)
-        kc_env_release(&cfg->env_tags[i]);
-    free(cfg->env_tags);
-    kc_strvec_release(&cfg->env_tag_keys);
     for (size_t i = 0; i < cfg->naccessories; i++)
         kc_cfg_release_accessory(&cfg->accessories[i]);
     free(cfg->accessories);
-    kc_cfg_release_ssh(&cfg->ssh);
-    kc_cfg_release_logging(&cfg->logging);
-    kc_kvlist_release(&cfg->aliases);
-    free(cfg->hooks_path);
-    free(cfg->secrets_path);
-    free(cfg->primary_role);
-    free(cfg->minimum_version);
-    free(cfg->asset_path);
-    free(cfg->error_pages_path);
-    free(cfg->primary_host);
-    free(cfg->service_and_destination);
-    free(cfg->run_dir);
-    free(cfg->lock_dir);
-    free(cfg->audit_log);
-    free(cfg->app_dir);
-    free(cfg->accessory_env_dir);
+    kc_cfg_release_derived(cfg);
     kc_tree_release(&cfg->tree);
     kc_config_init(cfg);
 }

@@ -28,33 +28,64 @@ static inline void push_texts(struct kc_strvec *sv, const struct kc_node *seq)
         kc_strvec_push(sv, kc_node_text(seq->items[i]));
 }
 
-static inline bool get_bool(const struct kc_node *map, const char *key, bool dflt)
+/* The schema's default for path as text, or NULL (path NULL: none). */
+static inline const char *default_of(const char *path)
 {
-    bool b = dflt;
-    kc_node_bool(get(map, key), &b);
-    return b;
+    return path ? kc_schema_default(path) : NULL;
 }
 
-/* A long from the tree, else the schema's default for path, else -1. */
+/* Every get_* reads the key from map, else the default the schema table
+ * gives for path (the one place key defaults are written), else a neutral
+ * value: false, -1, NULL. */
+static inline bool get_bool(const struct kc_node *map, const char *key, const char *path)
+{
+    bool b = false;
+    if (kc_node_bool(get(map, key), &b))
+        return b;
+    const char *dflt = default_of(path);
+    return dflt && kc_yaml_plain_bool(dflt) == 1;
+}
+
 static inline long get_long(const struct kc_node *map, const char *key, const char *path)
 {
     long v = -1;
     if (kc_node_long(get(map, key), &v))
         return v;
-    const char *dflt = path ? kc_schema_default(path) : NULL;
+    const char *dflt = default_of(path);
     if (dflt == NULL || !kc_parse_long(dflt, &v))
         return -1;
     return v;
 }
 
-/* A string from the tree, else the schema's default for path (or NULL). */
 static inline char *get_str(const struct kc_node *map, const char *key, const char *path)
 {
     char *s = dup_text(get(map, key));
-    const char *dflt;
-    if (s == NULL && path && (dflt = kc_schema_default(path)) != NULL)
+    const char *dflt = default_of(path);
+    if (s == NULL && dflt)
         s = kc_xstrdup(dflt);
     return s;
+}
+
+/* The same, for settings whose presence matters (struct kc_opt_*). */
+static inline struct kc_opt_bool opt_bool(const struct kc_node *map, const char *key,
+                                          const char *path)
+{
+    struct kc_opt_bool o = {get_bool(map, key, path), kc_node_is_scalar(get(map, key))};
+    return o;
+}
+
+static inline struct kc_opt_long opt_long(const struct kc_node *map, const char *key,
+                                          const char *path)
+{
+    struct kc_opt_long o = {get_long(map, key, path), kc_node_is_scalar(get(map, key))};
+    return o;
+}
+
+static inline struct kc_opt_str opt_str(const struct kc_node *map, const char *key,
+                                        const char *path)
+{
+    struct kc_opt_str o = {get_str(map, key, path), kc_node_is_scalar(get(map, key))};
+    return o;
 }
 
 static inline const struct kc_mark *mark_of(const struct kc_node *n)
@@ -85,18 +116,29 @@ static inline int err_at(struct kc_err *err, const struct kc_mark *m, const char
     return KC_ECONFIG;
 }
 
-/* ---- the steps (one file each: common.c, roles.c, accessories.c, root.c,
- * derived.c, checks.c) ---------------------------------------------------- */
+/* ---- the steps (one file each: common.c, proxy.c, builder.c, roles.c,
+ * accessories.c, root.c, derived.c, checks.c) ----------------------------------------------------
+ */
 
 void kc_cfg_fill_env(struct kc_env *env, const struct kc_node *n);
 void kc_cfg_fill_env_tags(struct kc_config *cfg, const struct kc_node *env);
-void kc_cfg_fill_registry(struct kc_registry *r, const struct kc_node *n);
+void kc_cfg_fill_registry(struct kc_registry *r, const struct kc_node *n, const char *path);
 void kc_cfg_release_registry(struct kc_registry *r);
 void kc_cfg_fill_options(struct kc_docker_options *o, char **restart, const struct kc_node *n);
 void kc_cfg_release_options(struct kc_docker_options *o);
 void kc_cfg_fill_logging(struct kc_logging *l, const struct kc_node *n);
 void kc_cfg_release_logging(struct kc_logging *l);
+/* Kamal's Logging#args: nothing set means --log-opt max-size=10m. */
+void kc_cfg_logging_default(struct kc_logging *l);
 void kc_cfg_fill_labels(struct kc_kvlist *labels, const struct kc_node *n);
+
+/* proxy.c: a proxy: mapping (n may be NULL or a boolean: defaults only). */
+void kc_cfg_fill_proxy(struct kc_proxy *p, const struct kc_node *n);
+void kc_cfg_release_proxy(struct kc_proxy *p);
+
+/* builder.c, after the root's image and registry are filled. */
+void kc_cfg_fill_builder(struct kc_config *cfg, const struct kc_node *n);
+void kc_cfg_release_builder(struct kc_builder *b);
 
 void kc_cfg_fill_roles(struct kc_config *cfg);
 void kc_cfg_release_role(struct kc_role *r);
@@ -106,16 +148,20 @@ int kc_cfg_fill_accessories(struct kc_config *cfg, struct kc_err *err);
 void kc_cfg_release_accessory(struct kc_accessory *a);
 
 void kc_cfg_fill_root(struct kc_config *cfg);
-void kc_cfg_release_ssh(struct kc_ssh *ssh);
+void kc_cfg_release_root(struct kc_config *cfg);
 
 void kc_cfg_fill_hosts(struct kc_config *cfg);
 void kc_cfg_fill_derived(struct kc_config *cfg);
+void kc_cfg_release_derived(struct kc_config *cfg);
 
 int kc_cfg_check_destination(const struct kc_config *cfg, struct kc_err *err);
 int kc_cfg_check_host_names(const struct kc_config *cfg, struct kc_err *err);
 int kc_cfg_check_roles(const struct kc_config *cfg, struct kc_err *err);
 int kc_cfg_check_ssl(const struct kc_config *cfg, struct kc_err *err);
 int kc_cfg_check_proxy_run(const struct kc_config *cfg, struct kc_err *err);
+/* The proxy in effect for the i-th role (i < nroles) or accessory on host,
+ * or NULL when it runs no proxy there. */
+const struct kc_proxy *kc_cfg_proxy_on(const struct kc_config *cfg, size_t i, const char *host);
 int kc_cfg_check_builder_remote(const struct kc_config *cfg, struct kc_err *err);
 int kc_cfg_check_traefik_hooks(const struct kc_config *cfg, struct kc_err *err);
 

@@ -67,12 +67,24 @@ static void add_server(struct kc_config *cfg, const struct kc_node *entry)
     kc_strvec_release(&more);
 }
 
+/* asset_path: "PATH[:OPTIONS]", as Kamal's split(":", 2). */
+static void fill_asset_path(struct kc_role *role, const char *raw)
+{
+    if (raw == NULL || *raw == '\0')
+        return;
+    const char *colon = strchr(raw, ':');
+    role->asset_path = colon ? kc_xstrndup(raw, (size_t)(colon - raw)) : kc_xstrdup(raw);
+    role->asset_path_options = colon ? kc_xstrdup(colon + 1) : NULL;
+}
+
 static void fill_role(struct kc_config *cfg, struct kc_role *role, const char *name,
                       const struct kc_node *node)
 {
     const struct kc_node *hosts = node;
+    const char *asset_path = cfg->asset_path;
     role->name = kc_xstrdup(name);
     role->node = node;
+    role->primary = strcmp(name, cfg->primary_role) == 0;
     role->stop_timeout = -1;
     kc_kvlist_copy(&role->labels, &cfg->labels);
     kc_cfg_fill_logging(&role->effective_logging, get(cfg->tree.root, "logging"));
@@ -86,11 +98,16 @@ static void fill_role(struct kc_config *cfg, struct kc_role *role, const char *n
         kc_cfg_fill_options(&role->docker_options, &role->restart, role->options);
         role->logging = get(node, "logging");
         kc_cfg_fill_logging(&role->effective_logging, role->logging);
-        role->proxy = get(node, "proxy");
-        role->asset_path = dup_text(get(node, "asset_path"));
+        role->proxy_node = get(node, "proxy");
+        if (get(node, "asset_path"))
+            asset_path = kc_node_text(get(node, "asset_path"));
     }
-    if (role->asset_path == NULL && cfg->asset_path)
-        role->asset_path = kc_xstrdup(cfg->asset_path);
+    kc_cfg_logging_default(&role->effective_logging);
+    if (role->restart == NULL)
+        role->restart = kc_xstrdup(KC_DEFAULT_RESTART);
+    if (role->stop_timeout < 0)
+        role->stop_timeout = cfg->stop_timeout;
+    fill_asset_path(role, asset_path);
     for (size_t i = 0; hosts && hosts->type == KC_NODE_SEQ && i < hosts->n; i++) {
         role_add_host(role, hosts->items[i]);
         add_server(cfg, hosts->items[i]);
@@ -102,23 +119,37 @@ static int compare_roles(const void *a, const void *b)
     return strcmp(((const struct kc_role *)a)->name, ((const struct kc_role *)b)->name);
 }
 
-/* The primary role runs the proxy unless it says proxy: false; the others
- * only with proxy: true or a proxy mapping. */
+/* Kamal's Role#proxy: the primary role runs the proxy unless it says
+ * proxy: false; the others only with proxy: true or a proxy mapping. The
+ * proxy in effect is the root proxy: mapping with the role's deep-merged
+ * over it. A role without the proxy is stopped with docker stop -t
+ * drain_timeout (kamal-proxy drains the others). */
 static void role_proxy(const struct kc_config *cfg, struct kc_role *role)
 {
     bool b = false;
-    bool is_bool = kc_node_bool(role->proxy, &b);
-    if (strcmp(role->name, cfg->primary_role) == 0)
+    bool is_bool = kc_node_bool(role->proxy_node, &b);
+    bool is_map = role->proxy_node && role->proxy_node->type == KC_NODE_MAP;
+    if (role->primary)
         role->runs_proxy = !(is_bool && !b);
     else
-        role->runs_proxy = (is_bool && b) || (role->proxy && role->proxy->type == KC_NODE_MAP);
+        role->runs_proxy = (is_bool && b) || is_map;
+    role->docker_stop_timeout = role->stop_timeout;
+    if (role->docker_stop_timeout < 0 && !role->runs_proxy)
+        role->docker_stop_timeout = cfg->drain_timeout;
     if (!role->runs_proxy)
         return;
     const struct kc_node *root_proxy = get(cfg->tree.root, "proxy");
-    struct kc_mark mark = root_proxy ? root_proxy->mark : cfg->tree.root->mark;
-    role->effective_proxy = root_proxy ? kc_node_clone(root_proxy) : kc_node_new(KC_NODE_MAP, mark);
-    if (role->proxy && role->proxy->type == KC_NODE_MAP)
-        kc_node_deep_merge(&role->effective_proxy, kc_node_clone(role->proxy));
+    struct kc_node *merged = NULL;
+    if (root_proxy)
+        merged = kc_node_clone(root_proxy);
+    if (is_map) {
+        if (merged)
+            kc_node_deep_merge(&merged, kc_node_clone(role->proxy_node));
+        else
+            merged = kc_node_clone(role->proxy_node);
+    }
+    kc_cfg_fill_proxy(&role->proxy, merged);
+    role->proxy.merged = merged;
 }
 
 void kc_cfg_fill_roles(struct kc_config *cfg)
@@ -161,6 +192,9 @@ void kc_cfg_release_role(struct kc_role *r)
     kc_cfg_release_options(&r->docker_options);
     free(r->restart);
     kc_cfg_release_logging(&r->effective_logging);
-    kc_node_free(r->effective_proxy);
+    kc_cfg_release_proxy(&r->proxy);
     free(r->asset_path);
+    free(r->asset_path_options);
+    free(r->container_prefix);
+    free(r->env_file);
 }

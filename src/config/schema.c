@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kamal-c/defaults.h"
 #include "kamal-c/version.h"
 
 struct kc_vctx {
@@ -510,7 +511,8 @@ static const struct kc_field logging_fields[] = {
 };
 static const struct kc_schema s_logging = {.types = KC_T_MAP, .fields = logging_fields};
 
-/* proxy (root, roles, accessories) */
+/* proxy (root, roles, accessories). Where Kamal passes a flag only when the
+ * key is set, the default is kamal-proxy's own (the value in effect). */
 static const struct kc_field ssl_fields[] = {
     FIELD_REQ("certificate_pem", s_str),
     FIELD_REQ("private_key_pem", s_str),
@@ -527,9 +529,9 @@ static const struct kc_schema s_healthcheck = {.types = KC_T_MAP, .fields = heal
 static const struct kc_field buffering_fields[] = {
     FIELD_D("requests", s_bool, "true"),
     FIELD_D("responses", s_bool, "true"),
-    FIELD("memory", s_int),
-    FIELD("max_request_body", s_int),
-    FIELD("max_response_body", s_int),
+    FIELD_D("memory", s_int, "1048576"),
+    FIELD_D("max_request_body", s_int, "0"),  /* unlimited */
+    FIELD_D("max_response_body", s_int, "0"), /* unlimited */
     FIELDS_END,
 };
 static const struct kc_schema s_buffering = {.types = KC_T_MAP, .fields = buffering_fields};
@@ -544,12 +546,12 @@ static const struct kc_field proxy_run_fields[] = {
     FIELD_D("https_port", s_int, "443"),
     FIELD_D("publish", s_bool, "true"),
     FIELD("bind_ips", s_strs),
-    FIELD_D("log_max_size", s_str, "10m"),
+    FIELD_D("log_max_size", s_str, KC_DEFAULT_LOG_MAX_SIZE),
     FIELD("metrics_port", s_int),
     FIELD("debug", s_bool),
     FIELD("registry", s_str),
-    FIELD_D("repository", s_str, "basecamp/kamal-proxy"),
-    FIELD_D("version", s_str, "v0.9.2"),
+    FIELD_D("repository", s_str, KC_PROXY_REPOSITORY),
+    FIELD_D("version", s_str, KC_PROXY_VERSION),
     FIELD("options", s_docker_options),
     FIELDS_END,
 };
@@ -560,12 +562,12 @@ static const struct kc_field proxy_fields[] = {
     FIELD("hosts", s_strs),
     FIELD_D("app_port", s_int, "80"),
     FIELD_D("ssl", s_ssl, "false"),
-    FIELD("ssl_redirect", s_bool),
+    FIELD_D("ssl_redirect", s_bool, "true"),
     FIELD("forward_headers", s_bool),
-    FIELD("response_timeout", s_int),
+    FIELD_D("response_timeout", s_int, "30"),
     FIELD("path_prefix", s_str),
     FIELD("path_prefixes", s_strs),
-    FIELD("strip_path_prefix", s_bool),
+    FIELD_D("strip_path_prefix", s_bool, "true"),
     FIELD("healthcheck", s_healthcheck),
     FIELD("buffering", s_buffering),
     FIELD("logging", s_proxy_logging),
@@ -621,7 +623,7 @@ static const struct kc_field accessory_fields[] = {
     FIELD("files", s_paths),
     FIELD("directories", s_paths),
     FIELD("volumes", s_strs),
-    FIELD_D("network", s_str, "kamal"),
+    FIELD_D("network", s_str, KC_NETWORK),
     FIELD("proxy", s_accessory_proxy),
     FIELDS_END,
 };

@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     const char *text = (const char *)data;
     size_t len = size;
-    struct kc_load_opts opts = {NULL, NULL, NULL, false, NULL};
+    struct kc_load_opts opts = {0};
     const char *sep = find_separator(text, size);
     if (sep) {
         const char *overlay = sep + strlen(DEST_SEPARATOR);
