@@ -21,12 +21,12 @@ int step_simple(struct kc_host *h, void (*build)(struct kc_cmd *, const struct k
 
 int step_network(struct kc_host *h, const struct kc_accessory *acc, struct kc_err *err)
 {
-    if (acc->network && strcmp(acc->network, "kamal") != 0)
+    if (strcmp(acc->network, KC_NETWORK) != 0)
         return 0;
     struct kc_cmd c = KC_CMD_INIT;
     struct kc_exec_result res;
     kc_exec_result_init(&res);
-    kc_cmd_network_create(&c, "kamal");
+    kc_cmd_network_create(&c, KC_NETWORK);
     int rc = kc_remote_run(h, &c, KC_MUTATE, &res, err);
     if (rc == 0 && res.status != 0 && strstr(kc_buf_str(&res.err), "already exists") == NULL) {
         char *d = kc_cmd_render_display(&c);
