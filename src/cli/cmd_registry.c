@@ -13,24 +13,6 @@ struct creds {
     const char *password;
 };
 
-/* Resolves registry.username/password, from the secrets files for [NAME]. */
-static int resolve_creds(struct kc_ctx *ctx, const struct kc_registry *reg, struct creds *c,
-                         struct kc_err *err)
-{
-    int rc = 0;
-    c->username = reg->username;
-    c->password = reg->password;
-    if (reg->username_is_secret)
-        rc = kc_ctx_secret(ctx, reg->username, &c->username, err);
-    if (rc == 0 && reg->password_is_secret)
-        rc = kc_ctx_secret(ctx, reg->password, &c->password, err);
-    if (rc == 0 && (c->username == NULL || c->password == NULL))
-        rc = kc_err_set(err, KC_ECONFIG, "registry.username and registry.password are required");
-    if (rc == 0)
-        kc_out_add_secret(ctx->out, c->password);
-    return rc;
-}
-
 static int refuse_local(const struct kc_registry *reg, const char *verb, struct kc_err *err)
 {
     if (!reg->local)
@@ -90,7 +72,7 @@ static int registry_run(struct kc_ctx *ctx, const struct kc_args *args, bool log
     struct creds c = {NULL, NULL};
     int rc = refuse_local(reg, login ? "login" : "logout", err);
     if (rc == 0 && login)
-        rc = resolve_creds(ctx, reg, &c, err);
+        rc = kc_ctx_registry_credentials(ctx, reg, &c.username, &c.password, err);
     if (rc)
         return rc;
     struct reg_job job = {ctx, KC_CMD_INIT, login ? "logged in" : "logged out"};

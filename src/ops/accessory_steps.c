@@ -51,17 +51,12 @@ int step_login(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory 
                struct kc_err *err)
 {
     const struct kc_registry *reg = registry_of(ctx->cfg, acc);
-    if (reg->local || reg->username == NULL || reg->password == NULL)
+    if (reg->local)
         return 0;
-    const char *user = reg->username, *pass = reg->password;
-    int rc = 0;
-    if (reg->username_is_secret)
-        rc = kc_ctx_secret(ctx, reg->username, &user, err);
-    if (rc == 0 && reg->password_is_secret)
-        rc = kc_ctx_secret(ctx, reg->password, &pass, err);
+    const char *user, *pass;
+    int rc = kc_ctx_registry_credentials(ctx, reg, &user, &pass, err);
     if (rc)
         return rc;
-    kc_out_add_secret(ctx->out, pass);
     struct kc_cmd c = KC_CMD_INIT;
     kc_cmd_registry_login(&c, reg, user, pass, reg->username_is_secret);
     rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, NULL, err);

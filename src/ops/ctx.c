@@ -193,7 +193,6 @@ int kc_ctx_select(struct kc_ctx *ctx, struct kc_err *err)
     return rc;
 }
 
-
 const char *kc_ctx_lock_host(const struct kc_ctx *ctx)
 {
     return ctx->cfg->primary_host;
@@ -307,6 +306,20 @@ int kc_ctx_secret(struct kc_ctx *ctx, const char *name, const char **value, stru
     if (rc)
         return rc;
     return kc_secrets_require(&ctx->secrets, name, value, err);
+}
+
+int kc_ctx_registry_credentials(struct kc_ctx *ctx, const struct kc_registry *reg,
+                                const char **username, const char **password, struct kc_err *err)
+{
+    int rc = 0;
+    *username = *password = NULL;
+    if (!reg->local && (reg->username_is_secret || reg->password_is_secret))
+        rc = kc_ctx_secrets(ctx, err);
+    if (rc == 0)
+        rc = kc_registry_credentials(reg, &ctx->secrets, username, password, err);
+    if (rc == 0 && *password)
+        kc_out_add_secret(ctx->out, *password);
+    return rc;
 }
 
 const char *kc_ctx_performer(struct kc_ctx *ctx)

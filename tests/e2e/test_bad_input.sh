@@ -79,6 +79,7 @@ declare -A want=(
   [kamal_secrets]='.kamal/secrets:1'
   [not_a_line]='.kamal/secrets:2'
   [missing_secret]="secret 'DB_PASSWORD' not found"
+  [empty_registry_password]="registry.password: the secret 'KAMAL_REGISTRY_PASSWORD' is empty"
 )
 for s in "${!want[@]}"; do
   cp "$BAD/secrets/$s" .kamal/secrets
