@@ -291,7 +291,7 @@ int kc_ctx_secrets(struct kc_ctx *ctx, struct kc_err *err)
     pthread_mutex_lock(&ctx->lazy_mu);
     int rc = 0;
     if (!ctx->secrets.loaded) {
-        struct kc_dotenv_opts o = {NULL, NULL, true};
+        struct kc_dotenv_opts o = {.lookup_process_env = true};
         rc = kc_secrets_load(&ctx->secrets, &o, err);
         for (size_t i = 0; rc == 0 && i < ctx->secrets.values.n; i++)
             kc_out_add_secret(ctx->out, ctx->secrets.values.v[i].value);
