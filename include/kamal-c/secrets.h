@@ -20,6 +20,10 @@ struct kc_dotenv_opts {
     kc_cmd_runner run; /* NULL: /bin/sh -c through kc_dotenv_run_sh */
     void *ud;
     bool lookup_process_env; /* $VAR falls back to getenv() (default in use) */
+    /* Dotenv.load's rule (overwrite: false): a key already set in the
+     * process environment takes that value, and its line is not evaluated
+     * (no command runs); DOTENV_LINEBREAK_MODE excepted. */
+    bool keep_process_env;
 };
 
 /* Parses dotenv text from file into vars (values already there are visible

@@ -38,14 +38,14 @@ static int read_error(const char *path, int e, struct kc_err *err)
 
 /* One file's text (named path in errors): ERB, YAML into tree. */
 static int load_text(struct kc_tree *tree, const char *raw, size_t len, const char *path,
-                     struct kc_err *err)
+                     const struct kc_erb_opts *erb, struct kc_err *err)
 {
     struct kc_buf text = KC_BUF_INIT;
     struct kc_intvec lines = KC_INTVEC_INIT;
     int rc;
     if (len > KC_CONFIG_MAX_SIZE)
         rc = read_error(path, EFBIG, err);
-    else if ((rc = kc_erb_render(raw, len, path, &text, &lines, err)) == 0)
+    else if ((rc = kc_erb_render(raw, len, path, erb, &text, &lines, err)) == 0)
         rc = kc_yaml_load(kc_buf_str(&text), text.len, path, lines.v, lines.n, tree, err);
     kc_buf_release(&text);
     kc_intvec_release(&lines);
@@ -53,14 +53,15 @@ static int load_text(struct kc_tree *tree, const char *raw, size_t len, const ch
 }
 
 /* One file: read, then load_text. */
-static int load_file(struct kc_tree *tree, const char *path, struct kc_err *err)
+static int load_file(struct kc_tree *tree, const char *path, const struct kc_erb_opts *erb,
+                     struct kc_err *err)
 {
     struct kc_buf raw = KC_BUF_INIT;
     int rc;
     if (kc_read_file(path, KC_CONFIG_MAX_SIZE, &raw) != 0)
         rc = read_error(path, errno, err);
     else
-        rc = load_text(tree, raw.data, raw.len, path, err);
+        rc = load_text(tree, raw.data, raw.len, path, erb, err);
     kc_buf_release(&raw);
     return rc;
 }
@@ -91,15 +92,16 @@ static void set_env(const struct kc_load_opts *opts)
 
 /* text: the base file's contents when the caller has them (NULL: read
  * cfg->config_file). The destination file is always read. */
-static int load_tree(struct kc_config *cfg, const char *text, size_t len, struct kc_err *err)
+static int load_tree(struct kc_config *cfg, const char *text, size_t len,
+                     const struct kc_erb_opts *erb, struct kc_err *err)
 {
-    int rc = text ? load_text(&cfg->tree, text, len, cfg->config_file, err)
-                  : load_file(&cfg->tree, cfg->config_file, err);
+    int rc = text ? load_text(&cfg->tree, text, len, cfg->config_file, erb, err)
+                  : load_file(&cfg->tree, cfg->config_file, erb, err);
     if (rc || cfg->destination == NULL)
         return rc;
     struct kc_tree overlay = KC_TREE_INIT;
     cfg->dest_file = destination_file(cfg->config_file, cfg->destination);
-    if ((rc = load_file(&overlay, cfg->dest_file, err)) == 0)
+    if ((rc = load_file(&overlay, cfg->dest_file, erb, err)) == 0)
         kc_tree_merge(&cfg->tree, &overlay);
     kc_tree_release(&overlay);
     return rc;
@@ -143,7 +145,8 @@ static int load(struct kc_config *cfg, const char *text, size_t len, const char 
     cfg->config_file = kc_xstrdup(file_name);
     cfg->destination = opts->destination ? kc_xstrdup(opts->destination) : NULL;
     set_env(opts);
-    if ((rc = load_tree(cfg, text, len, err)) != 0 || opts->skip_validation)
+    struct kc_erb_opts erb = {opts->run, opts->run_ud};
+    if ((rc = load_tree(cfg, text, len, &erb, err)) != 0 || opts->skip_validation)
         return rc;
     const char *const *builtins =
         opts->builtin_commands ? opts->builtin_commands : kc_config_builtin_commands;

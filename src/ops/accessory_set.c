@@ -129,7 +129,7 @@ static int load_file(const struct kc_accessory *acc, const struct kc_mount_spec 
         struct kc_strvec unset_after = KC_STRVEC_INIT;
         struct kc_intvec map = KC_INTVEC_INIT;
         export_env(acc, secrets, &saved, &unset_after);
-        rc = kc_erb_render(raw.data, raw.len, f->local, out, &map, err);
+        rc = kc_erb_render(raw.data, raw.len, f->local, NULL, out, &map, err);
         restore_env(&saved, &unset_after);
         kc_intvec_release(&map);
     } else {

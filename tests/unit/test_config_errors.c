@@ -222,7 +222,18 @@ static const struct bad_case cases[] = {
     /* YAML and ERB (their messages belong to the loaders) */
     {"yaml_syntax.yml", NULL, "%syaml_syntax.yml:3:8: ", true},
     {"yaml_duplicate_key.yml", NULL, "%syaml_duplicate_key.yml:3:1: ", true},
-    {"erb_backticks.yml", NULL, "%serb_backticks.yml:2:8: ", true},
+    {"erb_unsupported.yml", NULL,
+     "%serb_unsupported.yml:2:17: unsupported ERB: "
+     "Gem::Specification.load(\"app.gemspec\").version",
+     false},
+    {"erb_command_fails.yml", NULL,
+     "%serb_command_fails.yml:2:17: command `exit 7` failed: exited with status 7", false},
+    {"erb_file_missing.yml", NULL,
+     "%serb_file_missing.yml:4:9: File.read('.kc-no-such-ruby-version'): No such file or "
+     "directory",
+     false},
+    {"erb_fetch_missing.yml", NULL,
+     "%serb_fetch_missing.yml:2:8: key not found: \"KC_FIXTURE_NEVER_SET\"", false},
     {"yaml_tabs.yml", NULL, "%syaml_tabs.yml:3:1: ", true},
     {"yaml_recursive_alias.yml", NULL, "%syaml_recursive_alias.yml:3:5: ", true},
     {"yaml_merge_scalar.yml", NULL, "%syaml_merge_scalar.yml:5:9: ", true},

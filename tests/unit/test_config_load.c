@@ -452,6 +452,63 @@ static void test_erb(void **state)
     unsetenv("KAMAL_DESTINATION");
 }
 
+/* A runner standing in for the shell: "CMD" prints "<CMD>". */
+static int bracket_run(void *ud, const char *command, struct kc_buf *out, struct kc_err *err)
+{
+    (void)err;
+    ++*(int *)ud;
+    kc_buf_addf(out, "<%s>", command);
+    return 0;
+}
+
+/* The Ruby real deploy.yml files put in ERB (issue 8, item 14). */
+static void test_erb_ruby(void **state)
+{
+    (void)state;
+    struct kc_config cfg;
+    setenv("KC_TEST_FIXTURES", KC_FIXTURES, 1);
+    unsetenv("KC_TEST_SERVICE");
+    unsetenv("KC_TEST_TIER");
+    unsetenv("KC_TEST_FROM_DOTENV");
+    unsetenv("KC_TEST_HOST_NUM");
+    load(&cfg, "erb_ruby.yml", NULL);
+    assert_string_equal(cfg.service, "rubyapp");
+    assert_string_equal(cfg.image, "acme/rubyapp:1a2b3c4");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "ruby"), "3.3.6");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "tier"), "standard");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "mode"), "test");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "from_dotenv"), "loaded");
+    assert_strvec(&cfg.hosts, STRS("10.4.0.1"));
+    assert_string_equal(cfg.registry.password, "ecr-token");
+    assert_false(cfg.registry.password_is_secret);
+    kc_config_release(&cfg);
+
+    /* the commands go through the runner the load options give */
+    struct kc_err err = KC_ERR_INIT;
+    int calls = 0;
+    struct kc_load_opts opts = {.config_file = CONFIGS "erb_ruby.yml",
+                                .destination = "production",
+                                .run = bracket_run,
+                                .run_ud = &calls};
+    setenv("KC_TEST_HOST_NUM", "7", 1);
+    kc_config_init(&cfg);
+    assert_int_equal(kc_config_load(&cfg, &opts, &err), KC_ECONFIG); /* no production file */
+    kc_config_release(&cfg);
+    assert_int_equal(calls, 2);
+    const char *text = "service: x\nimage: <%= `a` %><%= %x(b) %>\n";
+    opts = (struct kc_load_opts){.run = bracket_run, .run_ud = &calls, .skip_validation = true};
+    assert_int_equal(kc_config_load_text(&cfg, text, strlen(text), "t.yml", &opts, &err), 0);
+    assert_string_equal(kc_node_text(kc_map_get(cfg.tree.root, "image")), "<a><b>");
+    assert_int_equal(calls, 4);
+    kc_config_release(&cfg);
+    kc_err_release(&err);
+    unsetenv("KC_TEST_FIXTURES");
+    unsetenv("KC_TEST_FROM_DOTENV");
+    unsetenv("KC_TEST_TIER");
+    unsetenv("KC_TEST_HOST_NUM");
+    unsetenv("KAMAL_DESTINATION");
+}
+
 static void test_proxy_and_builder(void **state)
 {
     (void)state;
@@ -687,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_destination_merge),
         cmocka_unit_test(test_anchors_and_extensions),
         cmocka_unit_test(test_erb),
+        cmocka_unit_test(test_erb_ruby),
         cmocka_unit_test(test_proxy_and_builder),
         cmocka_unit_test(test_local_registry_accessories_only),
         cmocka_unit_test(test_everything),

@@ -184,7 +184,7 @@ static void test_load_errors_and_laziness(void **state)
     /* loaded once: a second load runs nothing */
     write_file(".kamal/secrets", "A=$(something)\n");
     int runs = 0;
-    struct kc_dotenv_opts opts = {count_runs, &runs, true};
+    struct kc_dotenv_opts opts = {.run = count_runs, .ud = &runs, .lookup_process_env = true};
     kc_secrets_init(&s, NULL, NULL);
     assert_int_equal(runs, 0);
     assert_int_equal(kc_secrets_load(&s, &opts, &err), 0);
