@@ -4,7 +4,29 @@
  * (ERB -> YAML -> destination deep merge -> schema validation -> typed
  * structs with defaults -> cross-checks -> derived names), and
  * kc_config_release. Loading never touches a host and never resolves
- * secrets: kc_secrets_* does that, only for verbs that need a value. */
+ * secrets: kc_secrets_* does that, only for verbs that need a value
+ * (kc_registry_credentials for a registry's).
+ *
+ * Consumers trust the struct: every default is applied once, at load
+ * (key defaults from the schema table, the rest from defaults.h), so a
+ * field documented "default X" holds X when deploy.yml leaves it out.
+ * Fields that can be absent say what absent looks like (NULL, -1, 0, or a
+ * struct kc_opt_* whose set is false). The raw tree (cfg->tree, and the
+ * node pointers kept next to typed fields) is for `config` output and
+ * error locations only.
+ *
+ * Where a verb finds things:
+ *   app containers, per role   cfg->roles[i] (primary first): hosts, cmd, env
+ *                              (kc_config_env_for), labels, docker_options,
+ *                              restart, effective_logging, container_prefix
+ *   kamal-proxy deploy options role->proxy when role->runs_proxy: the root
+ *                              proxy: with the role's deep-merged over it, as
+ *                              Kamal's Role#proxy; accessory->proxy likewise
+ *                              (the accessory's own mapping only)
+ *   kamal-proxy boot options   kc_config_proxy_run(cfg, host), else the
+ *                              defaults in cfg->proxy.run; kc_config_proxy_hosts
+ *   image builds               cfg->builder, cfg->repository, cfg->latest_tag
+ *   paths on the hosts         cfg->*_dir, role->env_file, kc_accessory_env_file */
 #ifndef KAMAL_C_CONFIG_H
 #define KAMAL_C_CONFIG_H
 
