@@ -14,7 +14,7 @@
  *            | ENV.key?(expr) | File.read(expr) | File.exist?(expr) | "(" expr ")"
  *   method  := strip lstrip rstrip chomp downcase upcase empty? (strings)
  *            | to_s presence present? blank? nil? (any value)
- *   statements (in <% %>), separated by ";" or newlines:
+ *   statements (in <% %>), separated by ";" or newlines, # comments:
  *              require "dotenv" | require "dotenv/load"
  *            | Dotenv.load|load!|overload|overload!|overwrite|overwrite! [(file, ...)]
  *

@@ -836,7 +836,7 @@ static void parse_statement(struct ev *e)
         e->bad = true;
     while (!e->bad && e->p < e->end && (*e->p == ' ' || *e->p == '\t'))
         e->p++;
-    if (!e->bad && e->p < e->end && *e->p != ';' && *e->p != '\n' && *e->p != '\r')
+    if (!e->bad && e->p < e->end && *e->p != ';' && *e->p != '\n' && *e->p != '\r' && *e->p != '#')
         e->bad = true;
 }
 
@@ -883,6 +883,11 @@ int kc_erb_statements(const struct kc_erb_env *env, const char *code, size_t n, 
     for (;;) {
         while (e.p < e.end && (isspace((unsigned char)*e.p) || *e.p == ';'))
             e.p++;
+        if (e.p < e.end && *e.p == '#') { /* a Ruby comment, to the end of its line */
+            while (e.p < e.end && *e.p != '\n')
+                e.p++;
+            continue;
+        }
         if (e.p >= e.end || e.bad || e.rc)
             break;
         parse_statement(&e);

@@ -410,6 +410,9 @@ static void test_dotenv(void **state)
     expect_output("<%\n  require 'dotenv'\n  Dotenv.overload('.env.production')\n-%>\n"
                   "<%= ENV['KC_T_DOT'] %>",
                   "production");
+    /* Ruby comments in code tags */
+    expect_output("<%\n  # load the local settings\n  Dotenv.load # .env\n%>ok", "ok");
+    expect_output("<% # nothing to do %>ok", "ok");
     /* missing files: skipped by load, an error for load! */
     expect_output("<% Dotenv.load('.env.missing', '.env') %>ok", "ok");
     expect_error("x\n<% Dotenv.load!('.env.missing') %>", 2, 1,
