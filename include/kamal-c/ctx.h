@@ -69,12 +69,21 @@ int kc_ctx_select(struct kc_ctx *ctx, struct kc_err *err);
 int kc_ctx_fleet(struct kc_ctx *ctx, struct kc_err *err);
 /* A host of the fleet (kc_ctx_fleet must have succeeded). */
 struct kc_host *kc_ctx_host(struct kc_ctx *ctx, const char *name);
+/* A kc_cmd_runner (ud = the ctx) for the commands configuration files run
+ * on this machine: `cmd` in ERB, $(cmd) in secrets files. /bin/sh -c through
+ * the local choke point: -v shows the command, never its output. */
+int kc_ctx_run_shell(void *ud, const char *command, struct kc_buf *out, struct kc_err *err);
 /* Loads the secrets files (once). Values are registered with the output for
  * redaction. Exit 3 on a parse error. */
 int kc_ctx_secrets(struct kc_ctx *ctx, struct kc_err *err);
 /* The value of a secret (loading the files if needed); KC_ECONFIG naming it
  * when no file defines it. */
 int kc_ctx_secret(struct kc_ctx *ctx, const char *name, const char **value, struct kc_err *err);
+/* The registry's username and password (kc_registry_credentials: secrets
+ * loaded when needed, an empty one is KC_ECONFIG naming the key); the
+ * password is registered for redaction. Both NULL for a local registry. */
+int kc_ctx_registry_credentials(struct kc_ctx *ctx, const struct kc_registry *reg,
+                                const char **username, const char **password, struct kc_err *err);
 /* git config user.email, else whoami (as Kamal's performer). */
 const char *kc_ctx_performer(struct kc_ctx *ctx);
 /* The configuration's primary host (where the lock lives), whatever the

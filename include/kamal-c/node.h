@@ -98,6 +98,10 @@ const char *kc_node_kind(const struct kc_node *n);
 bool kc_yaml_plain_is_null(const char *s);
 int kc_yaml_plain_bool(const char *s);
 
+/* Structural equality (Ruby's Hash#==): scalars by their text, mappings
+ * regardless of key order; null equals only null. */
+bool kc_node_equal(const struct kc_node *a, const struct kc_node *b);
+
 /* ActiveSupport deep_merge!: mappings merge key by key recursively; any other
  * value in overlay replaces the one in base. Consumes overlay. */
 void kc_node_deep_merge(struct kc_node **base, struct kc_node *overlay);

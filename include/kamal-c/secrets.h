@@ -14,16 +14,19 @@
  * (the parser then removes one trailing newline, as Ruby's chomp). Returns 0
  * or KC_ECONFIG (non-zero exit, cannot run) with a short reason in err->msg,
  * such as "exited with status 3"; the parser adds file:line. */
-typedef int (*kc_cmd_runner)(void *ud, const char *command, struct kc_buf *out,
-                             struct kc_err *err);
+typedef int (*kc_cmd_runner)(void *ud, const char *command, struct kc_buf *out, struct kc_err *err);
 
 struct kc_dotenv_opts {
-    kc_cmd_runner run;   /* NULL: /bin/sh -c through kc_dotenv_run_sh */
+    kc_cmd_runner run; /* NULL: /bin/sh -c through kc_dotenv_run_sh */
     void *ud;
     bool lookup_process_env; /* $VAR falls back to getenv() (default in use) */
     /* Optional: told each value as soon as it is parsed (with ud), so that a
      * later command that interpolates it can be shown redacted. */
     void (*on_value)(void *ud, const char *value);
+    /* Dotenv.load's rule (overwrite: false): a key already set in the
+     * process environment takes that value, and its line is not evaluated
+     * (no command runs); DOTENV_LINEBREAK_MODE excepted. */
+    bool keep_process_env;
 };
 
 /* Parses dotenv text from file into vars (values already there are visible
@@ -65,5 +68,17 @@ const char *kc_secrets_get(const struct kc_secrets *s, const char *name);
 int kc_secrets_require(const struct kc_secrets *s, const char *name, const char **value,
                        struct kc_err *err);
 void kc_secrets_release(struct kc_secrets *s);
+
+struct kc_registry;
+
+/* A registry's username and password: written in deploy.yml, or ([NAME])
+ * looked up in loaded secrets. A missing secret is kc_secrets_require's
+ * error; an empty value is KC_ECONFIG naming the key, e.g. "registry.password:
+ * the secret 'KAMAL_REGISTRY_PASSWORD' is empty" (an unset variable in a
+ * secrets file would otherwise reach docker login). A local registry needs
+ * none: both are set to NULL and 0 is returned. Results point into reg or
+ * secrets. */
+int kc_registry_credentials(const struct kc_registry *reg, const struct kc_secrets *secrets,
+                            const char **username, const char **password, struct kc_err *err);
 
 #endif

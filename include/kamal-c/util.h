@@ -115,6 +115,11 @@ const char *kc_nearest(const char *word, const char *const *candidates, size_t n
 /* Parses a whole decimal integer (optional sign); false on anything else. */
 bool kc_parse_long(const char *s, long *out);
 
+/* Compare dotted versions ("2.12.0" vs "2.9"): <0, 0, >0. Numeric segments
+ * compare as numbers; a segment with letters (a pre-release) sorts before a
+ * number, as Gem::Version does. */
+int kc_version_compare(const char *a, const char *b);
+
 /* Shell-style glob as Ruby's File.fnmatch with FNM_EXTGLOB: *, ?, [..] and
  * {a,b} alternatives (nesting allowed). */
 bool kc_glob_match(const char *pattern, const char *s);

@@ -62,7 +62,10 @@ static int lookup_alias(const struct kc_globals *g, const char *name, char **com
         return 0;
     struct kc_config cfg;
     kc_config_init(&cfg);
-    struct kc_load_opts lo = {g->config_file, g->destination, g->version, true, NULL};
+    struct kc_load_opts lo = {.config_file = g->config_file,
+                              .destination = g->destination,
+                              .version = g->version,
+                              .skip_validation = true};
     int rc = kc_config_load(&cfg, &lo, err);
     if (rc == 0) {
         const struct kc_node *aliases = kc_map_get(cfg.tree.root, "aliases");
@@ -172,7 +175,11 @@ static int parse_with_aliases(struct kc_parsed *p, int argc, char **argv, struct
 static int load_config(struct kc_ctx *ctx, struct kc_config *cfg, struct kc_err *err)
 {
     kc_config_init(cfg);
-    struct kc_load_opts lo = {ctx->g.config_file, ctx->g.destination, ctx->g.version, false, NULL};
+    struct kc_load_opts lo = {.config_file = ctx->g.config_file,
+                              .destination = ctx->g.destination,
+                              .version = ctx->g.version,
+                              .run = kc_ctx_run_shell,
+                              .run_ud = ctx};
     int rc = kc_config_load(cfg, &lo, err);
     if (rc)
         return rc;

@@ -5,15 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Root logging, as Kamal's logging_args: driver and options when logging is
- * configured, else --log-opt max-size=10m. */
+/* Root logging, as Kamal's logging_args (the loader applied its
+ * max-size=10m default). */
 static void logging_args(struct kc_cmd *c, const struct kc_config *cfg)
 {
     const struct kc_logging *l = &cfg->logging;
-    if (l->driver == NULL && l->options.n == 0) {
-        kc_cmd_args(c, "--log-opt", "max-size=10m", NULL);
-        return;
-    }
     if (l->driver)
         kc_cmd_args(c, "--log-driver", l->driver, NULL);
     for (size_t i = 0; i < l->options.n; i++) {
@@ -137,9 +133,8 @@ int kc_cmd_accessory_run(struct kc_cmd *c, const struct kc_config *cfg,
                          const struct kc_accessory *acc, const char *host, const char *digest,
                          struct kc_err *err)
 {
-    kc_cmd_args(c, "docker", "run", "--name", acc->service, "--detach", "--restart",
-                acc->restart ? acc->restart : "unless-stopped", "--network",
-                acc->network ? acc->network : "kamal", NULL);
+    kc_cmd_args(c, "docker", "run", "--name", acc->service, "--detach", "--restart", acc->restart,
+                "--network", acc->network, NULL);
     logging_args(c, cfg);
     char *publish = kc_accessory_publish(acc);
     if (publish)
@@ -322,7 +317,7 @@ int kc_cmd_accessory_exec(struct kc_cmd *c, const struct kc_config *cfg,
         kc_cmd_args(c, "docker", "run", NULL);
         if (interactive)
             kc_cmd_arg(c, "-it");
-        kc_cmd_args(c, "--rm", "--network", acc->network ? acc->network : "kamal", NULL);
+        kc_cmd_args(c, "--rm", "--network", acc->network, NULL);
         env_args(c, cfg, acc);
         volume_args(c, acc);
         option_args(c, &acc->options); /* as Kamal: the accessory's options, minus restart */

@@ -315,7 +315,7 @@ static void compare_restart(const struct kc_accessory *acc, const cJSON *host_co
         snprintf(have, sizeof have, "on-failure:%d", (int)count);
     else
         snprintf(have, sizeof have, "%s", name && *name ? name : "no");
-    const char *want = acc->restart ? acc->restart : "unless-stopped";
+    const char *want = acc->restart;
     if (strcmp(have, want) != 0)
         kc_strvec_pushf(diffs, "restart: %s -> %s", have, want);
 }
@@ -324,7 +324,7 @@ static void compare_network(const struct kc_accessory *acc, const cJSON *host_co
                             struct kc_strvec *diffs)
 {
     const char *have = str(host_config, "NetworkMode");
-    const char *want = acc->network ? acc->network : "kamal";
+    const char *want = acc->network;
     if (have && strcmp(have, want) != 0)
         kc_strvec_pushf(diffs, "network: %s -> %s", have, want);
 }
@@ -338,8 +338,6 @@ static void compare_logging(const struct kc_config *cfg, const cJSON *host_confi
     if (l->driver && type && strcmp(type, l->driver) != 0)
         kc_strvec_pushf(diffs, "log driver: %s -> %s", type, l->driver);
     struct kc_strvec want = KC_STRVEC_INIT, have = KC_STRVEC_INIT;
-    if (l->driver == NULL && l->options.n == 0)
-        kc_strvec_push(&want, "max-size=10m");
     for (size_t i = 0; i < l->options.n; i++)
         kc_strvec_pushf(&want, "%s=%s", l->options.v[i].key, l->options.v[i].value);
     const cJSON *o;

@@ -41,7 +41,7 @@ void kc_cmd_accessory_probe(struct kc_cmd *c, const struct kc_config *cfg,
         kc_strvec_push_unique(&objects, accs[i]->service);
     for (size_t i = 0; i < n; i++)
         kc_strvec_push_unique(&objects, accs[i]->image);
-    kc_strvec_push_unique(&objects, "kamal");
+    kc_strvec_push_unique(&objects, KC_NETWORK);
 
     kc_cmd_arg(c, "pwd");
     end_section(c);
@@ -194,7 +194,7 @@ static void classify(cJSON *arr, const struct kc_accessory *const *accs, size_t 
         const char *name = jstr(obj, "Name");
         bool container = cJSON_GetObjectItemCaseSensitive(obj, "State") != NULL;
         bool image = cJSON_GetObjectItemCaseSensitive(obj, "RepoTags") != NULL;
-        if (!container && !image && name && strcmp(name, "kamal") == 0 &&
+        if (!container && !image && name && strcmp(name, KC_NETWORK) == 0 &&
             cJSON_GetObjectItemCaseSensitive(obj, "Driver"))
             p->network_exists = true;
         for (size_t i = 0; i < n && container && !used; i++) {

@@ -430,7 +430,14 @@ static int parse_entry(struct dotenv *d)
     size_t next = value_extent(d, i + 1, &vend);
     char *name = kc_xstrndup(d->s + key, key_end - key);
     struct kc_buf v = KC_BUF_INIT;
-    int rc = parse_value(d, name, line, d->s + i + 1, vend - (i + 1), &v);
+    const char *kept = d->opts->keep_process_env && strcmp(name, "DOTENV_LINEBREAK_MODE") != 0
+                           ? getenv(name)
+                           : NULL;
+    int rc = 0;
+    if (kept)
+        kc_buf_adds(&v, kept);
+    else
+        rc = parse_value(d, name, line, d->s + i + 1, vend - (i + 1), &v);
     if (rc == 0) {
         kc_kvlist_set(d->vars, name, kc_buf_str(&v));
         if (d->opts->on_value)
@@ -459,7 +466,7 @@ static void normalise_newlines(const char *text, size_t len, struct kc_buf *out)
 int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kvlist *vars,
                     const struct kc_dotenv_opts *opts, struct kc_err *err)
 {
-    static const struct kc_dotenv_opts defaults = {NULL, NULL, true, NULL};
+    static const struct kc_dotenv_opts defaults = {.lookup_process_env = true};
     struct kc_buf norm = KC_BUF_INIT;
     normalise_newlines(text, len, &norm);
     struct dotenv d = {norm.data, norm.len, 0, 1, file, vars, opts ? opts : &defaults, err, 0};

@@ -209,24 +209,20 @@ static void accessories(const struct kc_config *cfg, struct kc_node *doc)
     put(doc, "accessories", copy);
 }
 
+/* Kamal's logging_args; the loader applied the max-size=10m default. */
 static void logging_args(const struct kc_config *cfg, struct kc_node *doc)
 {
     struct kc_strvec args = KC_STRVEC_INIT;
     const struct kc_logging *l = &cfg->logging;
-    if (l->driver || l->options.n) {
-        if (l->driver) {
-            kc_strvec_push(&args, "--log-driver");
-            kc_strvec_push_nodup(&args, dumped(l->driver));
-        }
-        for (size_t i = 0; i < l->options.n; i++) {
-            char *v = dumped(l->options.v[i].value);
-            kc_strvec_push(&args, "--log-opt");
-            kc_strvec_pushf(&args, "%s=%s", l->options.v[i].key, v);
-            free(v);
-        }
-    } else {
+    if (l->driver) {
+        kc_strvec_push(&args, "--log-driver");
+        kc_strvec_push_nodup(&args, dumped(l->driver));
+    }
+    for (size_t i = 0; i < l->options.n; i++) {
+        char *v = dumped(l->options.v[i].value);
         kc_strvec_push(&args, "--log-opt");
-        kc_strvec_push(&args, "max-size=\"10m\"");
+        kc_strvec_pushf(&args, "%s=%s", l->options.v[i].key, v);
+        free(v);
     }
     put(doc, "logging", seq_node(&args));
     kc_strvec_release(&args);
@@ -241,8 +237,8 @@ static struct kc_node *build_doc(const struct kc_config *cfg, const char *versio
     volume_args(cfg, doc);
     ssh_options(cfg, doc);
     sshkit(cfg, doc);
-    if (cfg->builder)
-        put(doc, "builder", kc_node_clone(cfg->builder));
+    if (cfg->builder.node)
+        put(doc, "builder", kc_node_clone(cfg->builder.node));
     accessories(cfg, doc);
     logging_args(cfg, doc);
     return doc;

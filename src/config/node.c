@@ -359,6 +359,39 @@ const char *kc_node_kind(const struct kc_node *n)
     return "a string";
 }
 
+/* ---- equality ---- */
+
+/* Structural equality, mappings compared regardless of key order. */
+bool kc_node_equal(const struct kc_node *a, const struct kc_node *b)
+{
+    if (kc_node_is_null(a) || kc_node_is_null(b))
+        return kc_node_is_null(a) && kc_node_is_null(b);
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case KC_NODE_SCALAR:
+        return strcmp(kc_node_text(a), kc_node_text(b)) == 0;
+    case KC_NODE_SEQ:
+        if (a->n != b->n)
+            return false;
+        for (size_t i = 0; i < a->n; i++)
+            if (!kc_node_equal(a->items[i], b->items[i]))
+                return false;
+        return true;
+    case KC_NODE_MAP:
+        if (a->npairs != b->npairs)
+            return false;
+        for (size_t i = 0; i < a->npairs; i++) {
+            const struct kc_pair *p = kc_map_pair(b, a->pairs[i].key);
+            if (p == NULL || !kc_node_equal(a->pairs[i].value, p->value))
+                return false;
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
 /* ---- deep merge ---- */
 
 static struct kc_pair *map_pair_mut(struct kc_node *map, const char *key)

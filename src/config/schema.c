@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kamal-c/config.h"
+#include "kamal-c/defaults.h"
+#include "kamal-c/version.h"
 
 struct kc_vctx {
     struct kc_err *err;
@@ -310,6 +311,17 @@ static int check_proxy(struct kc_vctx *vc, const struct kc_node *n)
     return 0;
 }
 
+/* Kamal builds a proxy for an accessory only from a mapping: true is
+ * refused ("should be a hash"); false means no proxy. */
+static int check_accessory_proxy(struct kc_vctx *vc, const struct kc_node *n)
+{
+    bool b;
+    if (kc_node_bool(n, &b) && b)
+        return kc_vctx_error(vc, &n->mark, NULL,
+                             "expected a mapping (or false), got a boolean ('true')");
+    return check_proxy(vc, n);
+}
+
 static bool valid_ip(const char *s)
 {
     unsigned char buf[16];
@@ -374,6 +386,35 @@ static int check_boot_limit(struct kc_vctx *vc, const struct kc_node *n)
         return 0;
     return kc_vctx_error(vc, &n->mark, NULL,
                          "expected a positive integer or a percentage such as '25%%', got '%s'", s);
+}
+
+/* ssh.config: a boolean, a path or a list of paths. A number is no path
+ * (Kamal: "should be a boolean or a string or an array"). */
+static int check_ssh_config(struct kc_vctx *vc, const struct kc_node *n)
+{
+    const char *kind = kc_node_kind(n);
+    if (n->type == KC_NODE_SCALAR &&
+        (strcmp(kind, "an integer") == 0 || strcmp(kind, "a float") == 0))
+        return kc_vctx_error(vc, &n->mark, NULL,
+                             "expected a string, a boolean or a sequence, got %s ('%s')", kind,
+                             text(n));
+    return 0;
+}
+
+/* output.file and output.otel: Kamal's loggers refuse to start without
+ * their one setting. */
+static int check_file_output(struct kc_vctx *vc, const struct kc_node *n)
+{
+    if (!has(n, "path"))
+        return kc_vctx_error(vc, kc_vctx_where(vc, n), NULL, "file path is required");
+    return 0;
+}
+
+static int check_otel_output(struct kc_vctx *vc, const struct kc_node *n)
+{
+    if (!has(n, "endpoint"))
+        return kc_vctx_error(vc, kc_vctx_where(vc, n), NULL, "OTel endpoint is required");
+    return 0;
 }
 
 static int check_port(struct kc_vctx *vc, const struct kc_node *n)
@@ -510,7 +551,8 @@ static const struct kc_field logging_fields[] = {
 };
 static const struct kc_schema s_logging = {.types = KC_T_MAP, .fields = logging_fields};
 
-/* proxy (root, roles, accessories) */
+/* proxy (root, roles, accessories). Where Kamal passes a flag only when the
+ * key is set, the default is kamal-proxy's own (the value in effect). */
 static const struct kc_field ssl_fields[] = {
     FIELD_REQ("certificate_pem", s_str),
     FIELD_REQ("private_key_pem", s_str),
@@ -527,9 +569,9 @@ static const struct kc_schema s_healthcheck = {.types = KC_T_MAP, .fields = heal
 static const struct kc_field buffering_fields[] = {
     FIELD_D("requests", s_bool, "true"),
     FIELD_D("responses", s_bool, "true"),
-    FIELD("memory", s_int),
-    FIELD("max_request_body", s_int),
-    FIELD("max_response_body", s_int),
+    FIELD_D("memory", s_int, "1048576"),
+    FIELD_D("max_request_body", s_int, "0"),  /* unlimited */
+    FIELD_D("max_response_body", s_int, "0"), /* unlimited */
     FIELDS_END,
 };
 static const struct kc_schema s_buffering = {.types = KC_T_MAP, .fields = buffering_fields};
@@ -544,12 +586,12 @@ static const struct kc_field proxy_run_fields[] = {
     FIELD_D("https_port", s_int, "443"),
     FIELD_D("publish", s_bool, "true"),
     FIELD("bind_ips", s_strs),
-    FIELD_D("log_max_size", s_str, "10m"),
+    FIELD_D("log_max_size", s_str, KC_DEFAULT_LOG_MAX_SIZE),
     FIELD("metrics_port", s_int),
     FIELD("debug", s_bool),
     FIELD("registry", s_str),
-    FIELD_D("repository", s_str, "basecamp/kamal-proxy"),
-    FIELD_D("version", s_str, "v0.9.2"),
+    FIELD_D("repository", s_str, KC_PROXY_REPOSITORY),
+    FIELD_D("version", s_str, KC_PROXY_VERSION),
     FIELD("options", s_docker_options),
     FIELDS_END,
 };
@@ -560,12 +602,12 @@ static const struct kc_field proxy_fields[] = {
     FIELD("hosts", s_strs),
     FIELD_D("app_port", s_int, "80"),
     FIELD_D("ssl", s_ssl, "false"),
-    FIELD("ssl_redirect", s_bool),
+    FIELD_D("ssl_redirect", s_bool, "true"),
     FIELD("forward_headers", s_bool),
-    FIELD("response_timeout", s_int),
+    FIELD_D("response_timeout", s_int, "30"),
     FIELD("path_prefix", s_str),
     FIELD("path_prefixes", s_strs),
-    FIELD("strip_path_prefix", s_bool),
+    FIELD_D("strip_path_prefix", s_bool, "true"),
     FIELD("healthcheck", s_healthcheck),
     FIELD("buffering", s_buffering),
     FIELD("logging", s_proxy_logging),
@@ -577,7 +619,7 @@ static const struct kc_schema s_proxy = {
 static const struct kc_schema s_role_proxy = {
     .types = KC_T_BOOL | KC_T_MAP, .fields = proxy_fields, .check = check_role_proxy};
 static const struct kc_schema s_accessory_proxy = {
-    .types = KC_T_BOOL | KC_T_MAP, .fields = proxy_fields, .check = check_proxy};
+    .types = KC_T_BOOL | KC_T_MAP, .fields = proxy_fields, .check = check_accessory_proxy};
 
 /* servers and roles */
 static const struct kc_schema s_host_entry = {
@@ -621,7 +663,7 @@ static const struct kc_field accessory_fields[] = {
     FIELD("files", s_paths),
     FIELD("directories", s_paths),
     FIELD("volumes", s_strs),
-    FIELD_D("network", s_str, "kamal"),
+    FIELD_D("network", s_str, KC_NETWORK),
     FIELD("proxy", s_accessory_proxy),
     FIELDS_END,
 };
@@ -667,8 +709,8 @@ static const struct kc_schema s_builder = {
     .types = KC_T_MAP, .fields = builder_fields, .check = check_builder};
 
 /* ssh, sshkit, boot, output, aliases */
-static const struct kc_schema s_ssh_config = {.types = KC_T_BOOL | KC_T_STR | KC_T_SEQ,
-                                              .items = &s_str};
+static const struct kc_schema s_ssh_config = {
+    .types = KC_T_BOOL | KC_T_STR | KC_T_SEQ, .items = &s_str, .check = check_ssh_config};
 static const struct kc_field ssh_fields[] = {
     FIELD_D("user", s_str, "root"),
     FIELD_D("port", s_port, "22"),
@@ -707,8 +749,10 @@ static const struct kc_field file_output_fields[] = {
     FIELD("path", s_str),
     FIELDS_END,
 };
-static const struct kc_schema s_otel = {.types = KC_T_MAP, .fields = otel_fields};
-static const struct kc_schema s_file_output = {.types = KC_T_MAP, .fields = file_output_fields};
+static const struct kc_schema s_otel = {
+    .types = KC_T_MAP, .fields = otel_fields, .check = check_otel_output};
+static const struct kc_schema s_file_output = {
+    .types = KC_T_MAP, .fields = file_output_fields, .check = check_file_output};
 static const struct kc_field output_fields[] = {
     FIELD("otel", s_otel),
     FIELD("file", s_file_output),
@@ -757,6 +801,53 @@ const struct kc_schema kc_schema_root = {
     .types = KC_T_MAP, .fields = root_fields, .check = check_root, .extensions = true};
 
 /* ---- the walk ----------------------------------------------------------- */
+
+/* What replaced a Kamal 1 key in Kamal 2, by dotted path ("*" matches one
+ * name). Kamal itself gives no such hint. */
+static const struct {
+    const char *path;
+    const char *hint;
+} kamal1_keys[] = {
+    {"traefik", "Kamal 2 replaced Traefik with kamal-proxy: configure it under proxy: "
+                "(host, app_port, ssl, healthcheck)"},
+    {"healthcheck", "Kamal 2 moved it to proxy.healthcheck (path, interval, timeout); roles "
+                    "without the proxy use readiness_delay"},
+    {"stop_wait_time", "Kamal 2 calls it drain_timeout"},
+    {"servers.*.traefik", "Kamal 2 replaced Traefik with kamal-proxy: give the role proxy: true "
+                          "or a proxy mapping"},
+    {"servers.*.healthcheck", "Kamal 2 moved it to the role's proxy.healthcheck"},
+    {"builder.multiarch", "Kamal 2 replaced it with builder.arch: amd64, arm64 or both"},
+    /* keys whose shape changed: a mapping in Kamal 1 */
+    {"builder.remote", "Kamal 2's builder.remote is the builder's URL (ssh://user@host); the "
+                       "architectures go in builder.arch"},
+    {"builder.local", "Kamal 2's builder.local is true or false; the architectures go in "
+                      "builder.arch"},
+};
+
+/* Does the dotted path match pattern, segment by segment? */
+static bool path_matches(const char *pattern, const char *path)
+{
+    while (*pattern && *path) {
+        size_t pn = strcspn(pattern, "."), n = strcspn(path, ".");
+        if (!(pn == 1 && *pattern == '*') && (pn != n || memcmp(pattern, path, n) != 0))
+            return false;
+        pattern += pn + (pattern[pn] == '.');
+        path += n + (path[n] == '.');
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+/* The Kamal 2 replacement for key under the current path, or NULL. */
+static const char *kamal1_hint(struct kc_vctx *vc, const char *key)
+{
+    size_t old = key ? path_push(vc, key) : vc->path.len;
+    const char *hint = NULL;
+    for (size_t i = 0; i < KC_ARRAY_LEN(kamal1_keys) && hint == NULL; i++)
+        if (path_matches(kamal1_keys[i].path, kc_buf_str(&vc->path)))
+            hint = kamal1_keys[i].hint;
+    path_pop(vc, old);
+    return hint;
+}
 
 static bool type_ok(unsigned types, const struct kc_node *n)
 {
@@ -819,6 +910,9 @@ static int type_error(struct kc_vctx *vc, const struct kc_schema *s, const struc
     else
         kc_vctx_error(vc, m, NULL, "expected %s, got %s", want, kc_node_kind(n));
     free(want);
+    const char *hint = n && n->type == KC_NODE_MAP ? kamal1_hint(vc, NULL) : NULL;
+    if (hint)
+        kc_err_set_hint(vc->err, "%s", hint);
     return KC_ECONFIG;
 }
 
@@ -845,22 +939,54 @@ static const struct kc_field *find_field(const struct kc_field *fields, const ch
     return NULL;
 }
 
-static int unknown_key(struct kc_vctx *vc, const struct kc_field *fields, const struct kc_pair *p)
+static bool extension(const struct kc_schema *s, const char *key)
+{
+    return s->extensions && kc_starts_with(key, "x-");
+}
+
+/* 'key', with the nearest known key when one is close. */
+static void add_unknown(struct kc_buf *b, const struct kc_field *fields, const char *key)
 {
     const char *names[64];
     size_t n = 0;
     for (; fields->name && n < KC_ARRAY_LEN(names); fields++)
         names[n++] = fields->name;
-    const char *near = kc_nearest(p->key, names, n);
+    const char *near = kc_nearest(key, names, n);
+    kc_buf_addf(b, "'%s'", key);
     if (near)
-        return kc_vctx_error(vc, &p->key_mark, NULL, "unknown key '%s' (did you mean '%s'?)",
-                             p->key, near);
-    return kc_vctx_error(vc, &p->key_mark, NULL, "unknown key '%s'", p->key);
+        kc_buf_addf(b, " (did you mean '%s'?)", near);
 }
 
-static bool extension(const struct kc_schema *s, const char *key)
+/* Every unknown key of a mapping in one error, as Kamal names them all
+ * ("unknown keys: traefik, healthcheck"), at the first one; Kamal 1 keys
+ * get what replaced them as the hint. */
+static int unknown_keys(struct kc_vctx *vc, const struct kc_schema *s, const struct kc_node *n)
 {
-    return s->extensions && kc_starts_with(key, "x-");
+    struct kc_buf list = KC_BUF_INIT, hints = KC_BUF_INIT;
+    const struct kc_pair *first = NULL;
+    size_t count = 0;
+    for (size_t i = 0; i < n->npairs; i++) {
+        const struct kc_pair *p = &n->pairs[i];
+        if (extension(s, p->key) || find_field(s->fields, p->key))
+            continue;
+        first = first ? first : p;
+        kc_buf_adds(&list, count++ ? ", " : "");
+        add_unknown(&list, s->fields, p->key);
+        const char *hint = kamal1_hint(vc, p->key);
+        if (hint)
+            kc_buf_addf(&hints, "%s%s: %s", hints.len ? "; " : "", p->key, hint);
+    }
+    if (first == NULL)
+        return 0;
+    if (count == 1)
+        kc_vctx_error(vc, &first->key_mark, NULL, "unknown key %s", kc_buf_str(&list));
+    else
+        kc_vctx_error(vc, &first->key_mark, NULL, "unknown keys: %s", kc_buf_str(&list));
+    if (hints.len)
+        kc_err_set_hint(vc->err, "%s", kc_buf_str(&hints));
+    kc_buf_release(&list);
+    kc_buf_release(&hints);
+    return KC_ECONFIG;
 }
 
 /* As Kamal does: unknown keys first, then each value, then what is missing. */
@@ -868,9 +994,8 @@ static int walk_fields(struct kc_vctx *vc, const struct kc_schema *s, const stru
 {
     const struct kc_mark *key_mark = vc->key_mark;
     int rc;
-    for (size_t i = 0; i < n->npairs; i++)
-        if (!extension(s, n->pairs[i].key) && !find_field(s->fields, n->pairs[i].key))
-            return unknown_key(vc, s->fields, &n->pairs[i]);
+    if ((rc = unknown_keys(vc, s, n)) != 0)
+        return rc;
     for (size_t i = 0; i < n->npairs; i++) {
         const struct kc_pair *p = &n->pairs[i];
         if (extension(s, p->key))

@@ -7,6 +7,8 @@
  * keys of that file and the process environment, not .kamal/secrets-common. */
 #include "kamal-c/secrets.h"
 
+#include "kamal-c/config.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,4 +120,43 @@ void kc_secrets_release(struct kc_secrets *s)
     kc_kvlist_release(&s->values);
     kc_strvec_release(&s->files);
     memset(s, 0, sizeof *s);
+}
+
+/* One credential: as written, or the secret it names. */
+static int credential(const struct kc_registry *reg, const struct kc_secrets *secrets,
+                      const char *key, const char *value, bool is_secret, const char **out,
+                      struct kc_err *err)
+{
+    *out = value;
+    if (value == NULL)
+        return kc_err_set(err, KC_ECONFIG, "%s.%s is required", reg->path, key);
+    if (!is_secret)
+        return 0;
+    int rc = kc_secrets_require(secrets, value, out, err);
+    if (rc) {
+        kc_err_prefix(err, "%s.%s", reg->path, key);
+        return rc;
+    }
+    if (**out)
+        return 0;
+    kc_err_set(err, KC_ECONFIG, "%s.%s: the secret '%s' is empty", reg->path, key, value);
+    kc_err_set_hint(err,
+                    "docker login would get an empty %s. Where .kamal/secrets sets %s from a "
+                    "variable ($VAR) or a command, check that it gives a value here",
+                    key, value);
+    return KC_ECONFIG;
+}
+
+int kc_registry_credentials(const struct kc_registry *reg, const struct kc_secrets *secrets,
+                            const char **username, const char **password, struct kc_err *err)
+{
+    *username = *password = NULL;
+    if (reg->local)
+        return 0;
+    int rc =
+        credential(reg, secrets, "username", reg->username, reg->username_is_secret, username, err);
+    if (rc == 0)
+        rc = credential(reg, secrets, "password", reg->password, reg->password_is_secret, password,
+                        err);
+    return rc;
 }

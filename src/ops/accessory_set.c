@@ -129,7 +129,7 @@ static int load_file(const struct kc_accessory *acc, const struct kc_mount_spec 
         struct kc_strvec unset_after = KC_STRVEC_INIT;
         struct kc_intvec map = KC_INTVEC_INIT;
         export_env(acc, secrets, &saved, &unset_after);
-        rc = kc_erb_render(raw.data, raw.len, f->local, out, &map, err);
+        rc = kc_erb_render(raw.data, raw.len, f->local, NULL, out, &map, err);
         restore_env(&saved, &unset_after);
         kc_intvec_release(&map);
     } else {
@@ -192,29 +192,14 @@ static int prepare_one(struct kc_ctx *ctx, struct acc_want *w, struct kc_err *er
     return rc;
 }
 
-/* A registry's secret-backed credentials must exist before any host is
- * contacted (exit 3 naming the secret), even when no login turns out to be
- * needed. */
+/* A registry's credentials must resolve before any host is contacted
+ * (exit 3 naming the key: a missing secret, an empty value), even when no
+ * login turns out to be needed. */
 static int check_registry_secrets(struct kc_ctx *ctx, const struct kc_registry *reg,
                                   struct kc_err *err)
 {
-    const char *v = NULL;
-    int rc = 0;
-    if (reg->local)
-        return 0;
-    /* the files first: their errors name file, line and secret, and are not
-     * the registry's (a failing $(...) for POSTGRES_PASSWORD, say) */
-    if ((reg->username && reg->username_is_secret) || (reg->password && reg->password_is_secret))
-        rc = kc_ctx_secrets(ctx, err);
-    if (rc)
-        return rc;
-    if (reg->username && reg->username_is_secret)
-        rc = kc_ctx_secret(ctx, reg->username, &v, err);
-    if (rc == 0 && reg->password && reg->password_is_secret)
-        rc = kc_ctx_secret(ctx, reg->password, &v, err);
-    if (rc)
-        kc_err_prefix(err, "registry");
-    return rc;
+    const char *user, *pass;
+    return kc_ctx_registry_credentials(ctx, reg, &user, &pass, err);
 }
 
 int kc_acc_set_prepare(struct acc_set *set, struct kc_err *err)

@@ -23,7 +23,7 @@ int kc_acc_step(struct kc_host *h, void (*build)(struct kc_cmd *, const struct k
 
 int kc_acc_network(struct kc_host *h, const struct kc_accessory *acc, struct kc_err *err)
 {
-    if (acc->network && strcmp(acc->network, "kamal") != 0)
+    if (strcmp(acc->network, KC_NETWORK) != 0)
         return 0;
     return kc_step_network(h, err);
 }
@@ -39,7 +39,7 @@ int kc_acc_login(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessor
                  struct kc_err *err)
 {
     const struct kc_registry *reg = registry_of(ctx->cfg, acc);
-    if (reg->local || reg->username == NULL || reg->password == NULL)
+    if (reg->local)
         return 0;
     return kc_step_registry_login(ctx, h, reg, err);
 }

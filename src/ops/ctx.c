@@ -194,7 +194,6 @@ int kc_ctx_select(struct kc_ctx *ctx, struct kc_err *err)
     return rc;
 }
 
-
 const char *kc_ctx_lock_host(const struct kc_ctx *ctx)
 {
     return ctx->cfg->primary_host;
@@ -292,10 +291,9 @@ struct kc_host **kc_ctx_fleet_hosts(struct kc_ctx *ctx, const struct kc_strvec *
     return hosts;
 }
 
-/* A $(command) of a secrets file, through the local choke point: -v shows
- * the command (values parsed before it are already redacted), never its
- * output; its stderr reaches the terminal as is. */
-static int run_substitution(void *ud, const char *command, struct kc_buf *out, struct kc_err *err)
+/* Values parsed before a command are already redacted when -v shows it; its
+ * stderr reaches the terminal as is. */
+int kc_ctx_run_shell(void *ud, const char *command, struct kc_buf *out, struct kc_err *err)
 {
     struct kc_ctx *ctx = ud;
     struct kc_cmd c = KC_CMD_INIT;
@@ -330,7 +328,10 @@ int kc_ctx_secrets(struct kc_ctx *ctx, struct kc_err *err)
     pthread_mutex_lock(&ctx->lazy_mu);
     int rc = 0;
     if (!ctx->secrets.loaded) {
-        struct kc_dotenv_opts o = {run_substitution, ctx, true, redact_value};
+        struct kc_dotenv_opts o = {.run = kc_ctx_run_shell,
+                                   .ud = ctx,
+                                   .lookup_process_env = true,
+                                   .on_value = redact_value};
         rc = kc_secrets_load(&ctx->secrets, &o, err);
         for (size_t i = 0; rc == 0 && i < ctx->secrets.values.n; i++)
             kc_out_add_secret(ctx->out, ctx->secrets.values.v[i].value);
@@ -345,6 +346,20 @@ int kc_ctx_secret(struct kc_ctx *ctx, const char *name, const char **value, stru
     if (rc)
         return rc;
     return kc_secrets_require(&ctx->secrets, name, value, err);
+}
+
+int kc_ctx_registry_credentials(struct kc_ctx *ctx, const struct kc_registry *reg,
+                                const char **username, const char **password, struct kc_err *err)
+{
+    int rc = 0;
+    *username = *password = NULL;
+    if (!reg->local && (reg->username_is_secret || reg->password_is_secret))
+        rc = kc_ctx_secrets(ctx, err);
+    if (rc == 0)
+        rc = kc_registry_credentials(reg, &ctx->secrets, username, password, err);
+    if (rc == 0 && *password)
+        kc_out_add_secret(ctx->out, *password);
+    return rc;
 }
 
 const char *kc_ctx_performer(struct kc_ctx *ctx)

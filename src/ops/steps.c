@@ -102,18 +102,7 @@ int kc_step_network(struct kc_host *h, struct kc_err *err)
 int kc_step_registry_credentials(struct kc_ctx *ctx, const struct kc_registry *reg,
                                  const char **username, const char **password, struct kc_err *err)
 {
-    int rc = 0;
-    *username = reg->username;
-    *password = reg->password;
-    if (reg->username && reg->username_is_secret)
-        rc = kc_ctx_secret(ctx, reg->username, username, err);
-    if (rc == 0 && reg->password && reg->password_is_secret)
-        rc = kc_ctx_secret(ctx, reg->password, password, err);
-    if (rc == 0 && (*username == NULL || *password == NULL))
-        rc = kc_err_set(err, KC_ECONFIG, "registry.username and registry.password are required");
-    if (rc == 0)
-        kc_out_add_secret(ctx->out, *password);
-    return rc;
+    return kc_ctx_registry_credentials(ctx, reg, username, password, err);
 }
 
 int kc_step_registry_login(struct kc_ctx *ctx, struct kc_host *h, const struct kc_registry *reg,

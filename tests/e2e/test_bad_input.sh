@@ -79,6 +79,7 @@ declare -A want=(
   [kamal_secrets]='.kamal/secrets:1'
   [not_a_line]='.kamal/secrets:2'
   [missing_secret]="secret 'DB_PASSWORD' not found"
+  [empty_registry_password]="registry.password: the secret 'KAMAL_REGISTRY_PASSWORD' is empty"
 )
 for s in "${!want[@]}"; do
   cp "$BAD/secrets/$s" .kamal/secrets
@@ -95,9 +96,25 @@ assert_rc 0
 kc_run config
 assert_rc 0
 
-t "unsupported ERB is an error naming file, line and expression"
+t "unsupported ERB is an error naming file, line and expression, with a hint"
 good_config
-printf 'x-bad: <%%= `id` %%>\n' >>config/deploy.yml
+printf 'x-bad: <%%= RUBY_ENGINE %%>\n' >>config/deploy.yml
 kc_run config
 assert_rc 3
-assert_match "$ERR" "config/deploy.yml:[0-9]+:[0-9]+: .*unsupported ERB"
+assert_match "$ERR" "config/deploy.yml:[0-9]+:[0-9]+: .*unsupported ERB: RUBY_ENGINE"
+assert_contains "$ERR" "hint: " "a hint"
+
+t "ERB commands run at load, as in Kamal; a failing one is exit 3 before connecting"
+good_config
+# shellcheck disable=SC2016 # ERB, not shell
+sed -i 's|^image: kc/web$|image: <%= `printf kc/%s web`.strip %>|' config/deploy.yml
+kc_run config
+assert_rc 0
+assert_contains "$OUT" "repository: \"$KC_REGISTRY/kc/web\""
+# shellcheck disable=SC2016
+sed -i 's|^image: .*$|image: <%= %x(exit 4) %>|' config/deploy.yml
+ssh_mark
+kc_run accessory boot db
+assert_rc 3
+assert_match "$ERR" "config/deploy.yml:2:[0-9]+: command .exit 4. failed: exited with status 4"
+assert_eq 0 "$(logins_total)" "no SSH login"

@@ -122,6 +122,18 @@ assert_contains "$ERR" "KAMAL_REGISTRY_PASSWORD"
 for i in 1 2 3; do assert_eq 0 "$(ssh_logins "$i")" "ssh logins to h$i"; done
 mv secrets.good .kamal/secrets
 
+t "an empty registry password (an unset variable in the secrets file) is exit 3 before any login"
+cp .kamal/secrets secrets.good
+# shellcheck disable=SC2016 # the secrets file's own $VAR
+printf 'KAMAL_REGISTRY_PASSWORD=$KC_E2E_UNSET_REGISTRY_PASSWORD\n' >.kamal/secrets
+ssh_mark
+kc_run registry login
+assert_rc 3
+assert_contains "$ERR" "registry.password: the secret 'KAMAL_REGISTRY_PASSWORD' is empty"
+assert_not_contains "$ERR" "non TTY" "docker login ran with an empty password"
+for i in 1 2 3; do assert_eq 0 "$(ssh_logins "$i")" "ssh logins to h$i"; done
+mv secrets.good .kamal/secrets
+
 t "--dry-run prints the login for every host and writes no credential anywhere"
 kc_run registry logout -L -q
 before=$(homes_sum)

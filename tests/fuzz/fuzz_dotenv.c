@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t calls = 0;
-    struct kc_dotenv_opts opts = {fake_run, &calls, false, NULL};
+    struct kc_dotenv_opts opts = {.run = fake_run, .ud = &calls};
     struct kc_kvlist vars = KC_KVLIST_INIT;
     struct kc_err err = KC_ERR_INIT;
     kc_kvlist_set(&vars, "PRESET", "preset-value");

@@ -31,7 +31,7 @@ static bool loaded;
 static void setup(void)
 {
     struct kc_err err = KC_ERR_INIT;
-    struct kc_load_opts o = {KC_FIXTURES "/accessory/deploy.yml", NULL, NULL, false, NULL};
+    struct kc_load_opts o = {.config_file = KC_FIXTURES "/accessory/deploy.yml"};
     kc_config_init(&cfg);
     if (kc_config_load(&cfg, &o, &err) != 0 || cfg.naccessories == 0) {
         fprintf(stderr, "fuzz_probe: cannot load the fixture: %s\n", err.msg ? err.msg : "?");

@@ -20,7 +20,7 @@ static int load(void **state)
 {
     (void)state;
     struct kc_err err = KC_ERR_INIT;
-    struct kc_load_opts o = {KC_FIXTURES "/accessory/deploy.yml", NULL, NULL, false, NULL};
+    struct kc_load_opts o = {.config_file = KC_FIXTURES "/accessory/deploy.yml"};
     kc_config_init(&cfg);
     int rc = kc_config_load(&cfg, &o, &err);
     if (rc)

@@ -45,7 +45,8 @@ struct parsed {
 
 static void parse_opts(struct parsed *p, const char *text, bool process_env)
 {
-    struct kc_dotenv_opts opts = {fake_run, &p->fake, process_env, NULL};
+    struct kc_dotenv_opts opts = {
+        .run = fake_run, .ud = &p->fake, .lookup_process_env = process_env};
     p->rc = kc_dotenv_parse(text, strlen(text), ".kamal/secrets", &p->vars, &opts, &p->err);
 }
 
@@ -375,11 +376,16 @@ static void test_shell_runner(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic_lines),      cmocka_unit_test(test_comments),
-        cmocka_unit_test(test_single_quotes),    cmocka_unit_test(test_double_quotes),
-        cmocka_unit_test(test_unquoted_escapes), cmocka_unit_test(test_interpolation),
-        cmocka_unit_test(test_commands),         cmocka_unit_test(test_command_errors),
-        cmocka_unit_test(test_bad_lines),        cmocka_unit_test(test_shell_runner),
+        cmocka_unit_test(test_basic_lines),
+        cmocka_unit_test(test_comments),
+        cmocka_unit_test(test_single_quotes),
+        cmocka_unit_test(test_double_quotes),
+        cmocka_unit_test(test_unquoted_escapes),
+        cmocka_unit_test(test_interpolation),
+        cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_command_errors),
+        cmocka_unit_test(test_bad_lines),
+        cmocka_unit_test(test_shell_runner),
         cmocka_unit_test(test_expansion_is_bounded),
     };
     return cmocka_run_group_tests(tests, setup_env, NULL);

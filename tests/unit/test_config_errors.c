@@ -34,6 +34,15 @@ static const struct bad_case cases[] = {
      "%sunknown_accessory_key.yml:15:5: accessories.db: unknown key 'enviroment'", false},
     {"unknown_key_no_suggestion.yml", NULL,
      "%sunknown_key_no_suggestion.yml:13:3: proxy: unknown key 'frobnicate'", false},
+    /* several unknown keys: all named, at the first (issue 8, item 15) */
+    {"unknown_keys_kamal1.yml", NULL,
+     "%sunknown_keys_kamal1.yml:12:1: unknown keys: 'traefik', 'healthcheck'", false},
+    {"builder_multiarch.yml", NULL,
+     "%sbuilder_multiarch.yml:11:3: builder: unknown keys: 'multiarch', 'dockerfle' (did you "
+     "mean 'dockerfile'?)",
+     false},
+    {"builder_remote_kamal1.yml", NULL,
+     "%sbuilder_remote_kamal1.yml:12:5: builder.remote: expected a string, got a mapping", false},
     {"env_unknown_key.yml", NULL,
      "%senv_unknown_key.yml:14:3: env: unknown key 'secrets' (did you mean 'secret'?)", false},
     /* wrong types: at the value */
@@ -63,6 +72,10 @@ static const struct bad_case cases[] = {
     {"wrong_type_ssh_config.yml", NULL,
      "%swrong_type_ssh_config.yml:13:5: ssh.config: expected a string, a boolean or a "
      "sequence, got a mapping",
+     false},
+    {"ssh_config_number.yml", NULL,
+     "%sssh_config_number.yml:12:11: ssh.config: expected a string, a boolean or a sequence, "
+     "got an integer ('1')",
      false},
     {"multiple_hosts_entry.yml", NULL,
      "%smultiple_hosts_entry.yml:4:5: servers[0]: expected one host with its tags, found 2 hosts",
@@ -130,7 +143,16 @@ static const struct bad_case cases[] = {
      "%sbuilder_local_without_remote.yml:10:10: builder: cannot disable local builds, no remote "
      "is set",
      false},
+    /* output: Kamal's loggers need their one setting (issue 8, item 13) */
+    {"output_file_without_path.yml", NULL,
+     "%soutput_file_without_path.yml:12:3: output.file: file path is required", false},
+    {"output_otel_without_endpoint.yml", NULL,
+     "%soutput_otel_without_endpoint.yml:12:3: output.otel: OTel endpoint is required", false},
     /* accessories */
+    {"accessory_proxy_true.yml", NULL,
+     "%saccessory_proxy_true.yml:15:12: accessories.redis.proxy: expected a mapping (or false), "
+     "got a boolean ('true')",
+     false},
     {"accessory_two_placements.yml", NULL,
      "%saccessory_two_placements.yml:15:5: accessories.db: specify one of `host`, `hosts`, "
      "`role`, `roles`, `tag` or `tags` (found more than one)",
@@ -200,7 +222,18 @@ static const struct bad_case cases[] = {
     /* YAML and ERB (their messages belong to the loaders) */
     {"yaml_syntax.yml", NULL, "%syaml_syntax.yml:3:8: ", true},
     {"yaml_duplicate_key.yml", NULL, "%syaml_duplicate_key.yml:3:1: ", true},
-    {"erb_backticks.yml", NULL, "%serb_backticks.yml:2:8: ", true},
+    {"erb_unsupported.yml", NULL,
+     "%serb_unsupported.yml:2:17: unsupported ERB: "
+     "Gem::Specification.load(\"app.gemspec\").version",
+     false},
+    {"erb_command_fails.yml", NULL,
+     "%serb_command_fails.yml:2:17: command `exit 7` failed: exited with status 7", false},
+    {"erb_file_missing.yml", NULL,
+     "%serb_file_missing.yml:4:9: File.read('.kc-no-such-ruby-version'): No such file or "
+     "directory",
+     false},
+    {"erb_fetch_missing.yml", NULL,
+     "%serb_fetch_missing.yml:2:8: key not found: \"KC_FIXTURE_NEVER_SET\"", false},
     {"yaml_tabs.yml", NULL, "%syaml_tabs.yml:3:1: ", true},
     {"yaml_recursive_alias.yml", NULL, "%syaml_recursive_alias.yml:3:5: ", true},
     {"yaml_merge_scalar.yml", NULL, "%syaml_merge_scalar.yml:5:9: ", true},
@@ -264,6 +297,40 @@ static void test_hints(void **state)
     kc_config_release(&cfg);
     kc_err_release(&err);
     unsetenv("KAMAL_DESTINATION");
+}
+
+/* Kamal 1 keys: what replaced them in Kamal 2, as the hint. */
+static void test_kamal1_hints(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *hint;
+    } hints[] = {
+        {"unknown_keys_kamal1.yml",
+         "traefik: Kamal 2 replaced Traefik with kamal-proxy: configure it under proxy: (host, "
+         "app_port, ssl, healthcheck); healthcheck: Kamal 2 moved it to proxy.healthcheck "
+         "(path, interval, timeout); roles without the proxy use readiness_delay"},
+        {"builder_multiarch.yml",
+         "multiarch: Kamal 2 replaced it with builder.arch: amd64, arm64 or both"},
+        {"builder_remote_kamal1.yml", "Kamal 2's builder.remote is the builder's URL "
+                                      "(ssh://user@host); the architectures go in builder.arch"},
+        {"unknown_key_no_suggestion.yml", NULL},
+    };
+    for (size_t i = 0; i < KC_ARRAY_LEN(hints); i++) {
+        struct kc_config cfg;
+        struct kc_err err = KC_ERR_INIT;
+        char *path = kc_xasprintf(BAD "%s", hints[i].file);
+        struct kc_load_opts opts = {.config_file = path};
+        kc_config_init(&cfg);
+        assert_int_equal(kc_config_load(&cfg, &opts, &err), KC_ECONFIG);
+        if (hints[i].hint)
+            assert_string_equal(err.hint, hints[i].hint);
+        else
+            assert_null(err.hint);
+        kc_config_release(&cfg);
+        kc_err_release(&err);
+        free(path);
+    }
 }
 
 static void test_missing_file(void **state)
@@ -332,7 +399,7 @@ static void test_destination_paths(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[KC_ARRAY_LEN(cases) + 5];
+    struct CMUnitTest tests[KC_ARRAY_LEN(cases) + 6];
     size_t n = 0;
     for (size_t i = 0; i < KC_ARRAY_LEN(cases); i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate(test_bad_fixture, (void *)&cases[i]);
@@ -340,6 +407,7 @@ int main(void)
         tests[n++] = t;
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hints);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_kamal1_hints);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_file_too_large);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_destination_paths);

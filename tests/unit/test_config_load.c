@@ -57,7 +57,8 @@ static void test_simple_defaults(void **state)
     assert_int_equal(cfg.nroles, 1);
     assert_string_equal(cfg.roles[0].name, "web");
     assert_true(cfg.roles[0].runs_proxy);
-    assert_int_equal(cfg.roles[0].effective_proxy->npairs, 0);
+    assert_true(cfg.roles[0].primary);
+    assert_null(cfg.roles[0].proxy.node); /* no proxy: anywhere, defaults only */
     assert_strvec(&cfg.roles[0].hosts, STRS("1.1.1.1", "1.1.1.2"));
     assert_strvec(&cfg.hosts, STRS("1.1.1.1", "1.1.1.2"));
     assert_string_equal(cfg.primary_host, "1.1.1.1");
@@ -91,12 +92,65 @@ static void test_simple_defaults(void **state)
     assert_int_equal(cfg.sshkit.max_concurrent_starts, 30);
     assert_int_equal(cfg.sshkit.pool_idle_timeout, 900);
     assert_int_equal(cfg.sshkit.dns_retries, 3);
+    /* logging: Kamal's --log-opt max-size=10m, applied once by the loader */
     assert_null(cfg.logging.driver);
-    assert_int_equal(cfg.logging.options.n, 0);
+    assert_int_equal(cfg.logging.options.n, 1);
+    assert_string_equal(kc_kvlist_get(&cfg.logging.options, "max-size"), "10m");
+    assert_string_equal(kc_kvlist_get(&cfg.roles[0].effective_logging.options, "max-size"), "10m");
+    assert_string_equal(cfg.roles[0].restart, "unless-stopped");
+    assert_int_equal(cfg.roles[0].stop_timeout, -1);
+    assert_int_equal(cfg.roles[0].docker_stop_timeout, -1); /* kamal-proxy drains */
+    assert_null(cfg.roles[0].asset_path);
     assert_int_equal(cfg.naccessories, 0);
     assert_int_equal(cfg.aliases.n, 0);
-    assert_null(cfg.proxy);
-    assert_non_null(cfg.builder);
+    /* the root proxy: Kamal's and kamal-proxy's defaults */
+    const struct kc_proxy *px = &cfg.roles[0].proxy;
+    assert_null(cfg.proxy.node);
+    assert_int_equal(px->app_port, 80);
+    assert_int_equal(px->hosts.n, 0);
+    assert_false(px->ssl);
+    assert_false(px->custom_ssl);
+    assert_false(px->ssl_redirect.set);
+    assert_true(px->ssl_redirect.value);
+    assert_false(px->forward_headers.set);
+    assert_true(px->forward_headers.value); /* forwarded unless ssl */
+    assert_false(px->response_timeout.set);
+    assert_int_equal(px->response_timeout.value, 30);
+    assert_true(px->strip_path_prefix.value);
+    assert_string_equal(px->healthcheck.path.value, "/up");
+    assert_false(px->healthcheck.path.set);
+    assert_int_equal(px->healthcheck.interval.value, 1);
+    assert_int_equal(px->healthcheck.timeout.value, 5);
+    assert_true(px->buffering.requests);
+    assert_true(px->buffering.responses);
+    assert_int_equal(px->buffering.memory.value, 1048576);
+    assert_int_equal(px->buffering.max_request_body.value, 0);
+    assert_strvec(&px->log_request_headers, STRS("Cache-Control", "Last-Modified", "User-Agent"));
+    assert_int_equal(px->log_response_headers.n, 0);
+    assert_false(px->run.given);
+    assert_int_equal(px->run.http_port, 80);
+    assert_int_equal(px->run.https_port, 443);
+    assert_true(px->run.publish);
+    assert_string_equal(px->run.log_max_size, "10m");
+    assert_string_equal(px->run.image, "basecamp/kamal-proxy:v0.9.2");
+    assert_int_equal(px->run.metrics_port, 0);
+    assert_null(kc_config_proxy_run(&cfg, "1.1.1.1"));
+    assert_int_equal(cfg.proxy.app_port, 80);
+    /* builder defaults */
+    assert_non_null(cfg.builder.node);
+    assert_strvec(&cfg.builder.arches, STRS("amd64"));
+    assert_true(cfg.builder.local);
+    assert_null(cfg.builder.remote);
+    assert_null(cfg.builder.context);
+    assert_string_equal(cfg.builder.dockerfile, "Dockerfile");
+    assert_string_equal(cfg.builder.driver, "docker-container");
+    assert_false(cfg.builder.docker_driver);
+    assert_false(cfg.builder.cache);
+    assert_false(cfg.builder.pack);
+    assert_null(cfg.output.file_path);
+    assert_null(cfg.output.otel_endpoint);
+    assert_null(kc_config_hooks_output(&cfg, "pre-deploy"));
+    assert_int_equal(cfg.boot_group_size, 0);
     /* derived names */
     assert_null(cfg.destination);
     assert_null(cfg.dest_file);
@@ -106,6 +160,16 @@ static void test_simple_defaults(void **state)
     assert_string_equal(cfg.audit_log, ".kamal/app-audit.log");
     assert_string_equal(cfg.app_dir, ".kamal/apps/app");
     assert_string_equal(cfg.accessory_env_dir, ".kamal/apps/app/env/accessories");
+    assert_string_equal(cfg.repository, "dhh/app");
+    assert_string_equal(cfg.latest_tag, "latest");
+    assert_string_equal(cfg.env_dir, ".kamal/apps/app/env");
+    assert_string_equal(cfg.assets_dir, ".kamal/apps/app/assets");
+    assert_string_equal(cfg.proxy_dir, ".kamal/proxy");
+    assert_string_equal(cfg.proxy_apps_dir, ".kamal/proxy/apps-config");
+    assert_string_equal(cfg.proxy_app_dir, ".kamal/proxy/apps-config/app");
+    assert_string_equal(cfg.proxy_app_container_dir, "/home/kamal-proxy/.apps-config/app");
+    assert_string_equal(cfg.roles[0].container_prefix, "app-web");
+    assert_string_equal(cfg.roles[0].env_file, ".kamal/apps/app/env/roles/web.env");
     kc_config_release(&cfg);
     kc_config_release(&cfg); /* a released config can be released again */
 }
@@ -127,7 +191,8 @@ static void test_roles_and_env(void **state)
     assert_strvec(&web->host_tags[2], NO_STRS);
     assert_true(web->runs_proxy);
     assert_false(workers->runs_proxy);
-    assert_null(workers->effective_proxy);
+    assert_null(workers->proxy.node);
+    assert_int_equal(workers->docker_stop_timeout, 60);
     assert_null(web->cmd);
     assert_int_equal(web->stop_timeout, -1);
 
@@ -306,9 +371,10 @@ static void test_destination_merge(void **state)
     assert_string_equal(kc_kvlist_get(&cfg.env.clear, "LOG_LEVEL"), "debug");
     assert_string_equal(kc_kvlist_get(&cfg.env.clear, "STAGING"), "true");
     assert_strvec(&cfg.env.secret, STRS("SECRET_KEY_BASE"));
-    const struct kc_node *cache = kc_map_get(cfg.builder, "cache");
-    assert_string_equal(kc_node_text(kc_map_get(cache, "type")), "registry");
-    assert_string_equal(kc_node_text(kc_map_get(cache, "options")), "mode=max");
+    assert_true(cfg.builder.cache);
+    assert_string_equal(cfg.builder.cache_type, "registry");
+    assert_string_equal(cfg.builder.cache_options, "mode=max");
+    assert_string_equal(cfg.latest_tag, "latest-staging");
     /* derived names carry the destination */
     assert_string_equal(cfg.service_and_destination, "shop-staging");
     assert_string_equal(cfg.lock_dir, ".kamal/lock-shop-staging");
@@ -386,6 +452,63 @@ static void test_erb(void **state)
     unsetenv("KAMAL_DESTINATION");
 }
 
+/* A runner standing in for the shell: "CMD" prints "<CMD>". */
+static int bracket_run(void *ud, const char *command, struct kc_buf *out, struct kc_err *err)
+{
+    (void)err;
+    ++*(int *)ud;
+    kc_buf_addf(out, "<%s>", command);
+    return 0;
+}
+
+/* The Ruby real deploy.yml files put in ERB (issue 8, item 14). */
+static void test_erb_ruby(void **state)
+{
+    (void)state;
+    struct kc_config cfg;
+    setenv("KC_TEST_FIXTURES", KC_FIXTURES, 1);
+    unsetenv("KC_TEST_SERVICE");
+    unsetenv("KC_TEST_TIER");
+    unsetenv("KC_TEST_FROM_DOTENV");
+    unsetenv("KC_TEST_HOST_NUM");
+    load(&cfg, "erb_ruby.yml", NULL);
+    assert_string_equal(cfg.service, "rubyapp");
+    assert_string_equal(cfg.image, "acme/rubyapp:1a2b3c4");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "ruby"), "3.3.6");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "tier"), "standard");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "mode"), "test");
+    assert_string_equal(kc_kvlist_get(&cfg.labels, "from_dotenv"), "loaded");
+    assert_strvec(&cfg.hosts, STRS("10.4.0.1"));
+    assert_string_equal(cfg.registry.password, "ecr-token");
+    assert_false(cfg.registry.password_is_secret);
+    kc_config_release(&cfg);
+
+    /* the commands go through the runner the load options give */
+    struct kc_err err = KC_ERR_INIT;
+    int calls = 0;
+    struct kc_load_opts opts = {.config_file = CONFIGS "erb_ruby.yml",
+                                .destination = "production",
+                                .run = bracket_run,
+                                .run_ud = &calls};
+    setenv("KC_TEST_HOST_NUM", "7", 1);
+    kc_config_init(&cfg);
+    assert_int_equal(kc_config_load(&cfg, &opts, &err), KC_ECONFIG); /* no production file */
+    kc_config_release(&cfg);
+    assert_int_equal(calls, 2);
+    const char *text = "service: x\nimage: <%= `a` %><%= %x(b) %>\n";
+    opts = (struct kc_load_opts){.run = bracket_run, .run_ud = &calls, .skip_validation = true};
+    assert_int_equal(kc_config_load_text(&cfg, text, strlen(text), "t.yml", &opts, &err), 0);
+    assert_string_equal(kc_node_text(kc_map_get(cfg.tree.root, "image")), "<a><b>");
+    assert_int_equal(calls, 4);
+    kc_config_release(&cfg);
+    kc_err_release(&err);
+    unsetenv("KC_TEST_FIXTURES");
+    unsetenv("KC_TEST_FROM_DOTENV");
+    unsetenv("KC_TEST_TIER");
+    unsetenv("KC_TEST_HOST_NUM");
+    unsetenv("KAMAL_DESTINATION");
+}
+
 static void test_proxy_and_builder(void **state)
 {
     (void)state;
@@ -399,18 +522,69 @@ static void test_proxy_and_builder(void **state)
     assert_true(api->runs_proxy);
     assert_false(jobs->runs_proxy);
     /* the role's proxy is deep-merged over the root's */
-    assert_string_equal(kc_node_text(kc_map_get(api->effective_proxy, "host")), "api.example.com");
-    assert_string_equal(kc_node_text(kc_map_get(api->effective_proxy, "response_timeout")), "15");
-    assert_string_equal(kc_node_text(kc_map_get(api->effective_proxy, "app_port")), "3000");
-    assert_string_equal(kc_node_text(kc_map_get(web->effective_proxy, "response_timeout")), "10");
-    long v;
-    const struct kc_node *buffering = kc_map_get(cfg.proxy, "buffering");
-    assert_true(kc_node_long(kc_map_get(buffering, "max_request_body"), &v));
-    assert_int_equal(v, 40000000);
+    assert_strvec(&api->proxy.hosts, STRS("api.example.com"));
+    assert_true(api->proxy.response_timeout.set);
+    assert_int_equal(api->proxy.response_timeout.value, 15);
+    assert_int_equal(api->proxy.app_port, 3000);
+    assert_strvec(&api->proxy.path_prefixes, STRS("/v1", "/v2"));
+    assert_int_equal(web->proxy.response_timeout.value, 10);
+    assert_strvec(&web->proxy.hosts, STRS("www.example.com"));
+    assert_int_equal(web->proxy.path_prefixes.n, 0);
+    assert_null(jobs->proxy.node);
+    assert_int_equal(jobs->docker_stop_timeout, 5); /* drain_timeout: no proxy drains it */
+    /* every key typed, on the root and on each proxied role */
+    const struct kc_proxy *px = &web->proxy;
+    assert_true(px->ssl);
+    assert_false(px->custom_ssl);
+    assert_true(px->forward_headers.set);
+    assert_true(px->forward_headers.value);
+    assert_true(px->healthcheck.path.set);
+    assert_string_equal(px->healthcheck.path.value, "/health");
+    assert_int_equal(px->healthcheck.interval.value, 3);
+    assert_int_equal(px->healthcheck.timeout.value, 3);
+    assert_true(px->buffering.requests);
+    assert_false(px->buffering.responses);
+    assert_true(px->buffering.max_request_body.set);
+    assert_int_equal(px->buffering.max_request_body.value, 40000000);
+    assert_int_equal(px->buffering.memory.value, 2000000);
+    assert_false(px->buffering.max_response_body.set);
+    assert_strvec(&px->log_request_headers, STRS("Cache-Control", "X-Forwarded-Proto"));
+    assert_strvec(&px->log_response_headers, STRS("X-Request-ID"));
+    assert_true(px->run.given);
+    assert_int_equal(px->run.http_port, 8080);
+    assert_int_equal(px->run.https_port, 8443);
+    assert_strvec(&px->run.bind_ips, STRS("127.0.0.1", "::1"));
+    assert_int_equal(px->run.metrics_port, 9090);
+    assert_string_equal(px->run.log_max_size, "20m");
+    assert_string_equal(px->run.image, "basecamp/kamal-proxy:v0.9.2");
+    assert_int_equal(px->run.options.n, 1);
+    assert_string_equal(px->run.options.v[0].key, "memory");
+    assert_int_equal(cfg.proxy.buffering.max_request_body.value, 40000000);
+    assert_ptr_equal(kc_config_proxy_run(&cfg, "10.0.1.2"), &api->proxy.run);
+    assert_null(kc_config_proxy_run(&cfg, "10.0.1.3"));
+    struct kc_strvec proxy_hosts = KC_STRVEC_INIT;
+    kc_config_proxy_hosts(&cfg, &proxy_hosts);
+    assert_strvec(&proxy_hosts, STRS("10.0.1.1", "10.0.1.2"));
+    kc_strvec_release(&proxy_hosts);
     assert_int_equal(cfg.deploy_timeout, 60);
     assert_int_equal(cfg.drain_timeout, 5);
     assert_int_equal(cfg.readiness_delay, 3);
-    assert_string_equal(kc_node_text(kc_map_get(cfg.builder, "remote")), "ssh://builder@10.0.9.9");
+    /* builder */
+    const struct kc_builder *b = &cfg.builder;
+    assert_string_equal(b->remote, "ssh://builder@10.0.9.9");
+    assert_false(b->local);
+    assert_string_equal(b->cache_type, "registry");
+    assert_string_equal(b->cache_image, "web-app-build-cache");
+    assert_string_equal(b->cache_ref, "registry.example.com:5443/web-app-build-cache");
+    assert_string_equal(b->context, ".");
+    assert_string_equal(b->dockerfile, "Dockerfile.production");
+    assert_string_equal(b->target, "production");
+    assert_string_equal(kc_kvlist_get(&b->args, "RUBY_VERSION"), "3.3.0");
+    assert_strvec(&b->secrets, STRS("GITHUB_TOKEN"));
+    assert_string_equal(b->ssh, "default=$SSH_AUTH_SOCK");
+    assert_string_equal(b->provenance, "false");
+    assert_null(b->sbom);
+    assert_string_equal(cfg.repository, "registry.example.com:5443/acme/web-app");
     kc_config_release(&cfg);
 }
 
@@ -440,7 +614,9 @@ static void test_everything(void **state)
     assert_ptr_equal(kc_config_role(&cfg, "main"), &cfg.roles[0]);
     assert_int_equal(kc_config_role(&cfg, "cron")->hosts.n, 0);
     assert_true(cfg.allow_empty_roles);
-    assert_string_equal(cfg.roles[0].asset_path, "/rails/public/assets:ro");
+    assert_string_equal(cfg.roles[0].asset_path, "/rails/public/assets");
+    assert_string_equal(cfg.roles[0].asset_path_options, "ro");
+    assert_null(cfg.roles[1].asset_path_options);
     assert_string_equal(cfg.roles[1].asset_path, "/public");
     assert_string_equal(cfg.primary_host, "app1.example.com");
     assert_int_equal(cfg.retain_containers, 3);
@@ -454,7 +630,9 @@ static void test_everything(void **state)
     assert_string_equal(cfg.secrets_path, "config/secrets");
     assert_string_equal(cfg.error_pages_path, "public/errors");
     assert_string_equal(cfg.asset_path, "/public");
-    assert_int_equal(cfg.hooks_output->type, KC_NODE_MAP);
+    assert_string_equal(kc_config_hooks_output(&cfg, "pre-deploy"), "verbose");
+    assert_string_equal(kc_config_hooks_output(&cfg, "pre-build"), "quiet");
+    assert_null(kc_config_hooks_output(&cfg, "post-deploy"));
     assert_strvec(&cfg.volumes, STRS("/srv/shared:/shared:ro", "/srv/uploads:/uploads"));
     assert_string_equal(kc_kvlist_get(&cfg.labels, "tier"), "gold");
     assert_string_equal(kc_kvlist_get(&cfg.env.clear, "THREADS"), "5");
@@ -480,7 +658,13 @@ static void test_everything(void **state)
     assert_true(cfg.boot_parallel_roles);
     assert_string_equal(cfg.logging.driver, "journald");
     assert_string_equal(kc_kvlist_get(&cfg.logging.options, "tag"), "every-thing");
-    assert_non_null(kc_map_get(cfg.output, "otel"));
+    assert_string_equal(cfg.output.otel_endpoint, "http://otel-gateway:4318");
+    assert_string_equal(cfg.output.file_path, "log/kamal/");
+    assert_true(cfg.builder.docker_driver);
+    assert_true(cfg.builder.pack);
+    assert_string_equal(cfg.builder.pack_builder, "heroku/builder:24");
+    assert_strvec(&cfg.builder.pack_buildpacks, STRS("heroku/ruby", "heroku/procfile"));
+    assert_int_equal(cfg.boot_group_size, 1); /* 25% of the hosts, at least one */
     assert_string_equal(kc_kvlist_get(&cfg.aliases, "shell"),
                         "app exec --interactive --reuse \"bash\"");
     kc_config_release(&cfg);
@@ -560,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_destination_merge),
         cmocka_unit_test(test_anchors_and_extensions),
         cmocka_unit_test(test_erb),
+        cmocka_unit_test(test_erb_ruby),
         cmocka_unit_test(test_proxy_and_builder),
         cmocka_unit_test(test_local_registry_accessories_only),
         cmocka_unit_test(test_everything),

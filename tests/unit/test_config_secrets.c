@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kamal-c/config.h"
 #include "kamal-c/secrets.h"
 
 #define LAYERED KC_FIXTURES "/secrets/layered/secrets"
@@ -183,7 +184,7 @@ static void test_load_errors_and_laziness(void **state)
     /* loaded once: a second load runs nothing */
     write_file(".kamal/secrets", "A=$(something)\n");
     int runs = 0;
-    struct kc_dotenv_opts opts = {count_runs, &runs, true, NULL};
+    struct kc_dotenv_opts opts = {.run = count_runs, .ud = &runs, .lookup_process_env = true};
     kc_secrets_init(&s, NULL, NULL);
     assert_int_equal(runs, 0);
     assert_int_equal(kc_secrets_load(&s, &opts, &err), 0);
@@ -214,6 +215,63 @@ static void test_load_errors_and_laziness(void **state)
     kc_err_release(&err);
 }
 
+/* Registry credentials: an empty secret (an unset variable in the secrets
+ * file) is a configuration error naming the key, not an empty docker login
+ * password (issue 8, item 10). */
+static void test_registry_credentials(void **state)
+{
+    (void)state;
+    char reg_path[] = "registry";
+    char server[] = "ghcr.io";
+    char user_ci[] = "ci";
+    char pw_secret[] = "KAMAL_REGISTRY_PASSWORD";
+    char token[] = "TOKEN";
+    char acc_path[] = "accessories.db.registry";
+    char pw_inline[] = "pw";
+    char nope[] = "NOPE";
+    char local_server[] = "localhost:5555";
+    struct kc_err err = KC_ERR_INIT;
+    struct kc_secrets s;
+    const char *user, *pass;
+    struct kc_registry reg = {.path = reg_path,
+                              .server = server,
+                              .username = user_ci,
+                              .password = pw_secret,
+                              .password_is_secret = true};
+    assert_int_equal(mkdir(".kamal", 0700), 0);
+    unsetenv("KC_T_UNSET_REGISTRY_PW");
+    write_file(".kamal/secrets", "KAMAL_REGISTRY_PASSWORD=$KC_T_UNSET_REGISTRY_PW\nTOKEN=t0k\n");
+    kc_secrets_init(&s, NULL, NULL);
+    assert_int_equal(kc_secrets_load(&s, NULL, &err), 0);
+    assert_int_equal(kc_registry_credentials(&reg, &s, &user, &pass, &err), KC_ECONFIG);
+    assert_string_equal(err.msg,
+                        "registry.password: the secret 'KAMAL_REGISTRY_PASSWORD' is empty");
+    assert_non_null(err.hint);
+    /* a value: borrowed from deploy.yml or the secrets */
+    reg.password = token;
+    assert_int_equal(kc_registry_credentials(&reg, &s, &user, &pass, &err), 0);
+    assert_string_equal(user, "ci");
+    assert_string_equal(pass, "t0k");
+    /* an empty username secret, on an accessory's registry */
+    struct kc_registry acc = {
+        .path = acc_path, .username = pw_secret, .username_is_secret = true, .password = pw_inline};
+    assert_int_equal(kc_registry_credentials(&acc, &s, &user, &pass, &err), KC_ECONFIG);
+    assert_string_equal(err.msg, "accessories.db.registry.username: the secret "
+                                 "'KAMAL_REGISTRY_PASSWORD' is empty");
+    /* a missing secret names the key too */
+    acc.username = nope;
+    assert_int_equal(kc_registry_credentials(&acc, &s, &user, &pass, &err), KC_ECONFIG);
+    assert_string_equal(err.msg, "accessories.db.registry.username: secret 'NOPE' not found in "
+                                 ".kamal/secrets");
+    /* a local registry needs none */
+    struct kc_registry local = {.path = reg_path, .server = local_server, .local = true};
+    assert_int_equal(kc_registry_credentials(&local, &s, &user, &pass, &err), 0);
+    assert_null(user);
+    assert_null(pass);
+    kc_secrets_release(&s);
+    kc_err_release(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +281,7 @@ int main(void)
                                         scratch_teardown),
         cmocka_unit_test_setup_teardown(test_load_errors_and_laziness, scratch_setup,
                                         scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_registry_credentials, scratch_setup, scratch_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,7 +140,7 @@ static int setup(void **state)
     kc_out_init(&w->out, KC_FMT_TEXT, 0, w->stdout_mem, w->stdout_mem);
     kc_config_init(&w->cfg);
     struct kc_err err = KC_ERR_INIT;
-    struct kc_load_opts lo = {NULL, NULL, NULL, false, NULL};
+    struct kc_load_opts lo = {0};
     assert_int_equal(kc_config_load(&w->cfg, &lo, &err), 0);
     kc_ctx_init(&w->ctx, &w->out, &w->cancel);
     w->ctx.cfg = &w->cfg;
