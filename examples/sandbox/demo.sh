@@ -4,6 +4,9 @@
 # sandbox host (a network namespace with its own sshd and dockerd, plus a
 # private registry), write an example project and boot its accessories twice.
 # The second boot finds everything running and changes nothing.
+# The sandbox's registry also gets the real kamal-proxy image (built once from its Go
+# module, which needs Go >= 1.25; see tests/e2e/proxy-binary.sh) for the example app in
+# examples/app.
 #
 # The sandbox stays up afterwards so you can try more commands; the script
 # prints how to take it down. It uses its own bed (KC_BED, default 7), so it

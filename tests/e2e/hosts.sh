@@ -60,6 +60,8 @@ REG=$NET.1:$REG_PORT
 REG_USER=kamal
 REG_PASS=kc-registry-pw
 MAX_HOSTS=99
+PROXY_VERSION=v0.9.2               # kamal-proxy in the registry: Kamal 2.12's minimum
+PROXY_OLD_VERSION=v0.8.7           # a tag Kamal refuses ("too old")
 DOCKER_CLI=/usr/bin/docker         # the client that ships with the daemon (20.10)
 # PATH inside SSH sessions: /usr/bin (docker 20.10, same as the daemon) before /usr/local/bin
 SESSION_PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/bin
@@ -696,6 +698,8 @@ cmd_env() {
   q KC_DOCKER_CLI "$DOCKER_CLI"
   q KC_BED "$BED"
   q KC_NET "$NET"
+  q KC_PROXY_IMAGE "$REG/basecamp/kamal-proxy:$PROXY_VERSION"          # seed-images.sh
+  q KC_PROXY_IMAGE_OLD "$REG/basecamp/kamal-proxy:$PROXY_OLD_VERSION"  # same image, too old a tag
 }
 
 cmd_status() {

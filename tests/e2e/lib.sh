@@ -23,6 +23,14 @@
 #   new_project [--git]      temp project dir with config/ and .kamal/secrets, cd into it;
 #                            removed at exit (KC_KEEP=1 keeps it)
 #   need_kamal_c             skip the file when $KAMAL_C is not built (fails instead when CI=1)
+#   make_app_repo DIR [N...] examples/app copied into DIR (created; e.g. under $KC_TMP, the
+#                            file's temp dir, removed at exit), its sandbox addresses turned into
+#                            this bed's, servers h<N>... (default h1), git init + first commit;
+#                            prints DIR
+#   app_commit DIR [TEXT]    a new commit (TEXT appended to DIR/CHANGES) = a new version;
+#                            prints the new HEAD sha (Kamal's version)
+#   proxy_run_yaml [VERSION] {registry: .., repository: basecamp/kamal-proxy, version: ..}: the
+#                            bed's kamal-proxy image as deploy.yml's proxy.run
 #
 # Asserts always return 0: a failure is printed (case, file:line, message, $OUT/$ERR) and
 # counted, and the case goes on. An unexpected failing command (set -e) ends the file and
@@ -49,6 +57,7 @@ export KAMAL_C KC_TIMEOUT
 
 _kc_file=$(basename "${BASH_SOURCE[1]:-$0}")
 _kc_tmp=$(mktemp -d "${TMPDIR:-/tmp}/kc-e2e.XXXXXX")
+KC_TMP=$_kc_tmp                  # this file's temp dir, removed at exit (KC_KEEP=1 keeps it)
 _kc_cleanup=()
 _kc_pass=0 _kc_fail=0 _kc_skip=0
 _kc_case="" _kc_case_failed=0 _kc_case_skipped="" _kc_case_start=0
@@ -325,6 +334,41 @@ new_project() {
     git -c user.name=kc-e2e -c user.email=kc-e2e@localhost commit -q --allow-empty -m init
   fi
   export KC_PROJECT=$d
+}
+
+_kc_git() { git -C "$1" -c user.name=kc-e2e -c user.email=kc-e2e@localhost "${@:2}"; }
+
+# The sandbox bed's (7) addresses in examples/app become this bed's; servers become h<N>...
+make_app_repo() {
+  local dir=$1 n servers=""; shift
+  (($#)) || set -- 1
+  for n in "$@"; do servers+="  - $(host_ip "$n")"$'\n'; done
+  mkdir -p "$dir"
+  cp -R "$KC_REPO/examples/app/." "$dir/"
+  sed -i -e "s|10\.213\.7\.|$KC_NET.|g" -e "s|/tmp/kc7-bed/|$KC_DIR/|g" \
+    "$dir/Dockerfile" "$dir/config/deploy.yml"
+  awk -v servers="$servers" '
+    /^servers:/ { print; printf "%s", servers; skip = 1; next }
+    skip && /^  - / { next }
+    { skip = 0; print }' "$dir/config/deploy.yml" >"$dir/config/deploy.yml.new"
+  mv "$dir/config/deploy.yml.new" "$dir/config/deploy.yml"
+  git -C "$dir" init -q
+  _kc_git "$dir" add -A
+  _kc_git "$dir" commit -q -m "example app"
+  echo "$dir"
+}
+
+app_commit() {
+  local dir=$1
+  echo "${2:-change $(date +%s%N)}" >>"$dir/CHANGES"
+  _kc_git "$dir" add CHANGES
+  _kc_git "$dir" commit -q -m "${2:-a change}"
+  git -C "$dir" rev-parse HEAD
+}
+
+proxy_run_yaml() {
+  printf '{registry: %s, repository: basecamp/kamal-proxy, version: %s}\n' "$KC_REGISTRY" \
+    "${1:-${KC_PROXY_IMAGE##*:}}"
 }
 
 ssh_mark

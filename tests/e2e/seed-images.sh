@@ -8,6 +8,9 @@
 #                               /up "OK", /version "1" / "2"; LABEL service=web
 #   $KC_REGISTRY/kc/healthy:1   kc/web:1 + HEALTHCHECK (wget /up); /index.html "healthy v1"
 #   $KC_REGISTRY/kc/crash:1     CMD exits 1 immediately
+#   $KC_REGISTRY/basecamp/kamal-proxy:v0.9.2   the real kamal-proxy (proxy-binary.sh builds it
+#                               from its Go module, once) in an image shaped like the published
+#                               one; :v0.8.7 is the same image under a tag Kamal refuses as too old
 # Dockerfiles: tests/e2e/images/<name>/Dockerfile. KC_BED=B seeds bed B's registry.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -21,6 +24,7 @@ export DOCKER_CONFIG=$KC_DOCKER_CONFIG DOCKER_HOST=$KC_BUILDER_DOCKER_HOST DOCKE
 unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 D=$KC_DOCKER_CLI                     # docker 20.10 client, same as the daemons (legacy builder)
 R=$KC_REGISTRY
+PROXY=${KC_PROXY_IMAGE#"$R/"} PROXY_OLD=${KC_PROXY_IMAGE_OLD#"$R/"}    # basecamp/kamal-proxy:TAG
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -75,8 +79,17 @@ if need kc/web:1; then build kc/web:1 "$HERE/images/web" VERSION=1; fi
 if need kc/web:2; then build kc/web:2 "$HERE/images/web" VERSION=2; fi
 if need kc/healthy:1; then build kc/healthy:1 "$HERE/images/healthy"; fi
 if need kc/crash:1; then build kc/crash:1 "$HERE/images/crash"; fi
+if need "$PROXY"; then               # Go builds the binary once; its cache outlives the bed
+  bin=$("$HERE/proxy-binary.sh")
+  mkdir "$T/proxy"
+  cp "$HERE/images/kamal-proxy/Dockerfile" "$bin" "$T/proxy/"
+  build "$PROXY" "$T/proxy"
+fi
+if need "$PROXY_OLD"; then
+  "$D" pull -q "$R/$PROXY" >/dev/null && "$D" tag "$R/$PROXY" "$R/$PROXY_OLD" && push "$PROXY_OLD"
+fi
 
-for ref in kc/busybox:1 kc/web:1 kc/web:2 kc/healthy:1 kc/crash:1; do
+for ref in kc/busybox:1 kc/web:1 kc/web:2 kc/healthy:1 kc/crash:1 "$PROXY" "$PROXY_OLD"; do
   has_tag "$ref" || { log "ERROR: $R/$ref is not in the registry after seeding"; exit 1; }
 done
 log "done in $((SECONDS - start)) s"
