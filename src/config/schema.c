@@ -1293,6 +1293,8 @@ bool kc_schema_has_key(const char *path)
             s = f->schema;
         } else if (s->values) {
             s = s->values;
+        } else if (s->items && s->items->values) {
+            s = s->items->values; /* through a list: a host with its tags */
         } else {
             /* a mapping of free keys with no schema for its values (env):
              * anything below; else no such key */
