@@ -82,6 +82,11 @@ expect_run 0 '^Usage: kamal-c docs \[SECTION\]' "help docs" "$KC" help docs
 expect_run 0 'docs \[SECTION\] +Show the configuration documentation' "help" "$KC" help
 # __complete is quiet where it has nothing: no config, no names, exit 0
 expect_run 0 '^$' "__complete without a config" env -C / "$KC" __complete hosts
+# ...and exits 0 with the names (under ASan too: a leak would be exit 23)
+for kind in accessories roles hosts destinations aliases commands; do
+  expect_run 0 '^[a-z]' "__complete $kind" env -C "$FIX" "$KC" __complete "$kind" -d staging
+done
+expect_run 2 "no completion kind 'nope'" "__complete nope" "$KC" __complete nope
 
 # ---- the cases every shell must complete -----------------------------------------
 # Each case: the words of the line (the last one is being completed) | a word
