@@ -40,9 +40,8 @@ const struct kc_verb kc_verb_docs = {
     .operand = KC_COMPLETE_DOCS,
     .help = "Prints a section of deploy.yml as YAML with comments: what each key does in\n"
             "kamal-c, where kamal-c differs from Kamal, then every key of the section with\n"
-            "its type and default. Without a section, the overview. The sections: accessory,\n"
-            "alias, boot, builder, env, logging, output, proxy, registry, role, servers, ssh,\n"
-            "sshkit. The same text is in the kamal-c-deploy.yml(5) man page.",
+            "its type and default. Without a section, the overview, which names the\n"
+            "sections. The same texts make the kamal-c-deploy.yml(5) man page.",
 };
 
 /* ---- hidden: what the build and the completions call ---------------------- */

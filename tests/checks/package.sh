@@ -27,7 +27,7 @@ if [[ $(id -u) != 0 ]]; then
   exit 0
 fi
 
-exec 9>/run/lock/kamal-c-package.lock
+exec 9>/tmp/kc-package.lock
 flock 9
 
 version=$("$BUILD/kamal-c" version | awk '{print $2}')
