@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # all.sh - every test kamal-c has, the way CI runs it (as root, on Debian 12):
-# dependencies, a -Werror build, the unit tests, an ASan+UBSan build with the
+# dependencies, a -Werror build, the unit tests (the generated man pages and
+# completions with the real man and shells too), the Debian package installed
+# with apt, used and purged, an ASan+UBSan build with the
 # unit tests under it, the fuzz harnesses over their corpora, and the
 # end-to-end suite against real hosts (network namespaces with their own sshd
 # and dockerd, and a real registry) driving the sanitizer build. Exits
@@ -25,6 +27,10 @@ cmake --build build -j "$JOBS"
 step "unit tests"
 (cd build && ctest --output-on-failure -j "$JOBS") | tee build/unit.log
 record "unit: $(grep -E 'tests passed' build/unit.log | tail -1)"
+
+step "Debian package: cpack, apt install, use, apt purge"
+tests/checks/package.sh build | tee build/package.log
+record "$(grep -E '^(package|SKIP)' build/package.log | tail -1)"
 
 step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKC_SANITIZE=ON -DKC_WERROR=ON >/dev/null

@@ -8,6 +8,8 @@ packages=(
   cmake make gcc pkg-config git libssh-dev libyaml-dev libcjson-dev libcmocka-dev
   # sanitizers and fuzzing
   clang libclang-rt-14-dev
+  # the man pages and shell completions, checked with the real tools
+  man-db bash-completion zsh fish
   # the test bed: real hosts in network namespaces, a real registry
   docker.io openssh-server openssh-client docker-registry apache2-utils busybox-static
   iproute2 iptables openssl curl ca-certificates procps psmisc util-linux

@@ -28,6 +28,21 @@ enum kc_verb_flags {
 
 #define KC_MAX_VERB_OPTS 12
 
+/* What a shell completes for a verb's first operand or a global option's
+ * value (src/cli/completion.c). The literal words of a usage or an argname
+ * ("NAME|all", "text|json") are offered as well, whatever the kind. */
+enum kc_complete {
+    KC_COMPLETE_NONE = 0,    /* free text: nothing but the literal words */
+    KC_COMPLETE_FILE,        /* a local file */
+    KC_COMPLETE_CONFIG_FILE, /* a file; the names below are read from it (-c) */
+    KC_COMPLETE_DESTINATION, /* a config/deploy.DEST.yml next to it (-d) */
+    KC_COMPLETE_ACCESSORY,   /* from deploy.yml */
+    KC_COMPLETE_ROLE,
+    KC_COMPLETE_HOST,
+    KC_COMPLETE_COMMAND, /* the operands are a kamal-c command (help) */
+    KC_COMPLETE_DOCS,    /* a `kamal-c docs` section */
+};
+
 struct kc_opt {
     const char *lname; /* long name, without -- */
     char sname;        /* short letter or 0 */
@@ -57,7 +72,8 @@ struct kc_verb {
     int passthrough_at;                /* KC_V_PASSTHROUGH: first operand of the command */
     kc_verb_fn exec;                   /* NULL for groups */
     const struct kc_verb *const *subs; /* NULL-terminated, for groups */
-    const char *help;                  /* longer text for `help VERB` */
+    const char *help;                  /* longer text for `help VERB` and the man page */
+    enum kc_complete operand;          /* what the first operand names (a group's: its verbs') */
 };
 
 /* Verb option access by long name. */
@@ -79,5 +95,25 @@ int kc_main(int argc, char **argv);
 
 /* Help text for a verb path (root when verb is &kc_root_verb). */
 void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth);
+
+/* The exit statuses, for help and the man page: {0, NULL}-terminated. */
+struct kc_exit_doc {
+    int status;
+    const char *meaning;
+};
+extern const struct kc_exit_doc kc_exit_docs[];
+
+/* The generated manual and completions (src/cli/man.c, completion.c),
+ * written at build time by the hidden verbs `__man` and `__completion`.
+ * section: 1 (kamal-c) or 5 (kamal-c-deploy.yml); shell: bash, zsh or fish.
+ * Both return -1 for an unknown one. */
+int kc_man_render(int section, struct kc_buf *out);
+int kc_completion_render(const char *shell, struct kc_buf *out);
+/* What the completions call at run time: the names of kind ("accessories",
+ * "roles", "hosts", "destinations", "aliases") from the deploy.yml that -c
+ * and -d select, or every visible command with its options ("commands").
+ * One per line; -1 for an unknown kind. */
+int kc_complete_names(const char *kind, const char *config_file, const char *destination,
+                      struct kc_buf *out);
 
 #endif

@@ -236,4 +236,5 @@ const struct kc_verb kc_verb_accessory = {
     .name = "accessory",
     .summary = "Manage accessories (db/redis/search)",
     .subs = accessory_subs,
+    .operand = KC_COMPLETE_ACCESSORY, /* NAME: the first operand of every verb */
 };

@@ -58,6 +58,7 @@ const struct kc_verb kc_verb_help = {
     .usage = "[COMMAND [SUBCOMMAND]]",
     .max_args = 2,
     .exec = help_exec,
+    .operand = KC_COMPLETE_COMMAND,
 };
 
 static int config_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)

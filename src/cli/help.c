@@ -5,15 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char exit_codes[] = "Exit codes:\n"
-                                 "  0  success: everything converged, including \"nothing to do\"\n"
-                                 "  1  a step failed on at least one host\n"
-                                 "  2  usage error (unknown command or option, missing argument)\n"
-                                 "  3  configuration error (detected before any connection)\n"
-                                 "  4  a host could not be reached or authenticated\n"
-                                 "  5  the deploy lock is held by someone else\n"
-                                 "  6  drift found and --fail-on-drift given\n"
-                                 "  130 interrupted (SIGINT/SIGTERM)\n";
+const struct kc_exit_doc kc_exit_docs[] = {
+    {0, "success: everything converged, including \"nothing to do\""},
+    {1, "a step failed on at least one host"},
+    {2, "usage error (unknown command or option, missing argument)"},
+    {3, "configuration error (detected before any connection)"},
+    {4, "a host could not be reached or authenticated"},
+    {5, "the deploy lock is held by someone else"},
+    {6, "drift found and --fail-on-drift given"},
+    {130, "interrupted (SIGINT/SIGTERM)"},
+    {0, NULL},
+};
+
+static void print_exit_codes(FILE *f)
+{
+    fprintf(f, "Exit codes:\n");
+    for (const struct kc_exit_doc *e = kc_exit_docs; e->meaning; e++)
+        fprintf(f, "  %-2d %s\n", e->status, e->meaning);
+}
 
 static void print_opt(FILE *f, const struct kc_opt *o)
 {
@@ -59,7 +68,8 @@ void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth)
         print_subs(f, v, "");
         fputc('\n', f);
         print_globals(f);
-        fprintf(f, "\n%s", exit_codes);
+        fputc('\n', f);
+        print_exit_codes(f);
         fprintf(f, "\nRun 'kamal-c help COMMAND' for a command's own options.\n");
         return;
     }
@@ -84,6 +94,7 @@ void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth)
     }
     fputc('\n', f);
     print_globals(f);
-    fprintf(f, "\n%s", exit_codes);
+    fputc('\n', f);
+    print_exit_codes(f);
     kc_buf_release(&name);
 }

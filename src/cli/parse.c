@@ -47,9 +47,22 @@ static const struct kc_opt global_opts[] = {
     {NULL, 0, false, NULL, NULL},
 };
 
+/* What the shells complete for their values (the rest: free text). */
+static const enum kc_complete global_complete[KC_ARRAY_LEN(global_opts)] = {
+    [G_HOSTS] = KC_COMPLETE_HOST,
+    [G_ROLES] = KC_COMPLETE_ROLE,
+    [G_CONFIG] = KC_COMPLETE_CONFIG_FILE,
+    [G_DEST] = KC_COMPLETE_DESTINATION,
+};
+
 const struct kc_opt *kc_global_opts(void)
 {
     return global_opts;
+}
+
+enum kc_complete kc_global_opt_complete(size_t i)
+{
+    return i < KC_ARRAY_LEN(global_complete) ? global_complete[i] : KC_COMPLETE_NONE;
 }
 
 void kc_parsed_init(struct kc_parsed *p)

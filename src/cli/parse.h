@@ -26,5 +26,7 @@ int kc_check_arity(const struct kc_parsed *p, struct kc_err *err);
 /* "accessory boot" */
 char *kc_verb_path_name(const struct kc_parsed *p);
 const struct kc_opt *kc_global_opts(void);
+/* What a shell completes for the value of global option i. */
+enum kc_complete kc_global_opt_complete(size_t i);
 
 #endif

@@ -5,8 +5,10 @@
 #include <string.h>
 
 static const struct kc_verb *const root_subs[] = {
-    &kc_verb_accessory, &kc_verb_audit,    &kc_verb_config, &kc_verb_help,    &kc_verb_init,
-    &kc_verb_lock,      &kc_verb_registry, &kc_verb_server, &kc_verb_version, NULL,
+    &kc_verb_accessory, &kc_verb_audit, &kc_verb_config,   &kc_verb_help,
+    &kc_verb_init,      &kc_verb_lock,  &kc_verb_registry, &kc_verb_server,
+    &kc_verb_version,   &kc_verb_docs,  &kc_verb_man,      &kc_verb_completion,
+    &kc_verb_complete,  NULL,
 };
 
 const struct kc_verb kc_root_verb = {
@@ -23,7 +25,6 @@ static const char *const kamal_pending[] = {
     "build",
     "deploy",
     "details",
-    "docs",
     "proxy",
     "prune",
     "redeploy",

@@ -7,11 +7,16 @@
 extern const struct kc_verb kc_verb_accessory;
 extern const struct kc_verb kc_verb_audit;
 extern const struct kc_verb kc_verb_config;
+extern const struct kc_verb kc_verb_docs;
 extern const struct kc_verb kc_verb_help;
 extern const struct kc_verb kc_verb_init;
 extern const struct kc_verb kc_verb_lock;
 extern const struct kc_verb kc_verb_registry;
 extern const struct kc_verb kc_verb_server;
 extern const struct kc_verb kc_verb_version;
+/* hidden: what the build and the shell completions run (cmd_manual.c) */
+extern const struct kc_verb kc_verb_man;
+extern const struct kc_verb kc_verb_completion;
+extern const struct kc_verb kc_verb_complete;
 
 #endif

@@ -6,6 +6,7 @@
  * the same types, plus what Kamal checks in code, so that a wrong deploy.yml
  * is rejected before anything else happens. */
 #include "schema.h"
+#include "kamal-c/docs.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -81,11 +82,16 @@ static size_t path_push_index(struct kc_vctx *vc, size_t i)
     return old;
 }
 
+static void path_pop_buf(struct kc_buf *path, size_t old)
+{
+    path->len = old;
+    if (path->data)
+        path->data[old] = '\0';
+}
+
 static void path_pop(struct kc_vctx *vc, size_t old)
 {
-    vc->path.len = old;
-    if (vc->path.data)
-        vc->path.data[old] = '\0';
+    path_pop_buf(&vc->path, old);
 }
 
 int kc_vctx_error(struct kc_vctx *vc, const struct kc_mark *mark, const char *key, const char *fmt,
@@ -518,10 +524,9 @@ static const struct kc_schema s_hooks_output = {
     .types = KC_T_STR | KC_T_HASH, .values = &s_hooks_level, .choices = hooks_levels};
 
 /* env */
-static const struct kc_schema s_env = {.types = KC_T_HASH, .check = check_env_nested};
+static const struct kc_schema s_env = {.types = KC_T_HASH, .check = check_env_nested, .doc = "env"};
 static const struct kc_schema s_env_tag = {.types = KC_T_HASH, .check = check_env_nested};
 static const struct kc_schema s_env_tags = {.types = KC_T_HASH, .values = &s_env_tag};
-static const struct kc_schema s_env_root = {.types = KC_T_HASH, .check = check_env_root};
 /* the complex form; check_env_form rejects tags outside the root first */
 static const struct kc_field env_complex_fields[] = {
     FIELD("clear", s_str_map),
@@ -530,6 +535,10 @@ static const struct kc_field env_complex_fields[] = {
     FIELDS_END,
 };
 static const struct kc_schema s_env_complex = {.types = KC_T_MAP, .fields = env_complex_fields};
+/* The free-form env mapping: its complex form's keys are listed for the
+ * docs only (check_env_form decides which form a mapping has). */
+static const struct kc_schema s_env_root = {
+    .types = KC_T_HASH, .fields = env_complex_fields, .check = check_env_root, .doc = "env"};
 
 /* registry */
 static const struct kc_schema s_secret_ref = {
@@ -541,7 +550,7 @@ static const struct kc_field registry_fields[] = {
     FIELDS_END,
 };
 static const struct kc_schema s_registry = {
-    .types = KC_T_MAP, .fields = registry_fields, .check = check_registry};
+    .types = KC_T_MAP, .fields = registry_fields, .check = check_registry, .doc = "registry"};
 
 /* logging (root and roles) */
 static const struct kc_field logging_fields[] = {
@@ -549,7 +558,8 @@ static const struct kc_field logging_fields[] = {
     FIELD("options", s_str_map),
     FIELDS_END,
 };
-static const struct kc_schema s_logging = {.types = KC_T_MAP, .fields = logging_fields};
+static const struct kc_schema s_logging = {
+    .types = KC_T_MAP, .fields = logging_fields, .doc = "logging"};
 
 /* proxy (root, roles, accessories). Where Kamal passes a flag only when the
  * key is set, the default is kamal-proxy's own (the value in effect). */
@@ -615,11 +625,15 @@ static const struct kc_field proxy_fields[] = {
     FIELDS_END,
 };
 static const struct kc_schema s_proxy = {
-    .types = KC_T_MAP, .fields = proxy_fields, .check = check_proxy};
-static const struct kc_schema s_role_proxy = {
-    .types = KC_T_BOOL | KC_T_MAP, .fields = proxy_fields, .check = check_role_proxy};
-static const struct kc_schema s_accessory_proxy = {
-    .types = KC_T_BOOL | KC_T_MAP, .fields = proxy_fields, .check = check_accessory_proxy};
+    .types = KC_T_MAP, .fields = proxy_fields, .check = check_proxy, .doc = "proxy"};
+static const struct kc_schema s_role_proxy = {.types = KC_T_BOOL | KC_T_MAP,
+                                              .fields = proxy_fields,
+                                              .check = check_role_proxy,
+                                              .doc = "proxy"};
+static const struct kc_schema s_accessory_proxy = {.types = KC_T_BOOL | KC_T_MAP,
+                                                   .fields = proxy_fields,
+                                                   .check = check_accessory_proxy,
+                                                   .doc = "proxy"};
 
 /* servers and roles */
 static const struct kc_schema s_host_entry = {
@@ -633,9 +647,9 @@ static const struct kc_field role_fields[] = {
     FIELD("asset_path", s_str),   FIELDS_END,
 };
 static const struct kc_schema s_role = {
-    .types = KC_T_SEQ | KC_T_MAP, .items = &s_host_entry, .fields = role_fields};
+    .types = KC_T_SEQ | KC_T_MAP, .items = &s_host_entry, .fields = role_fields, .doc = "role"};
 static const struct kc_schema s_servers = {
-    .types = KC_T_SEQ | KC_T_HASH, .items = &s_host_entry, .values = &s_role};
+    .types = KC_T_SEQ | KC_T_HASH, .items = &s_host_entry, .values = &s_role, .doc = "servers"};
 
 /* accessories */
 static const struct kc_field path_fields[] = {
@@ -669,7 +683,8 @@ static const struct kc_field accessory_fields[] = {
 };
 static const struct kc_schema s_accessory = {
     .types = KC_T_MAP, .fields = accessory_fields, .check = check_accessory};
-static const struct kc_schema s_accessories = {.types = KC_T_HASH, .values = &s_accessory};
+static const struct kc_schema s_accessories = {
+    .types = KC_T_HASH, .values = &s_accessory, .doc = "accessory"};
 
 /* builder: Kamal refuses to build without an arch ("Builder arch not set") */
 #define ARCH_NOTE "set builder.arch to the architecture of your servers: amd64, arm64 or both"
@@ -706,7 +721,7 @@ static const struct kc_field builder_fields[] = {
     FIELDS_END,
 };
 static const struct kc_schema s_builder = {
-    .types = KC_T_MAP, .fields = builder_fields, .check = check_builder};
+    .types = KC_T_MAP, .fields = builder_fields, .check = check_builder, .doc = "builder"};
 
 /* ssh, sshkit, boot, output, aliases */
 static const struct kc_schema s_ssh_config = {
@@ -724,14 +739,15 @@ static const struct kc_field ssh_fields[] = {
     FIELD("forward_agent", s_bool),
     FIELDS_END,
 };
-static const struct kc_schema s_ssh = {.types = KC_T_MAP, .fields = ssh_fields};
+static const struct kc_schema s_ssh = {.types = KC_T_MAP, .fields = ssh_fields, .doc = "ssh"};
 static const struct kc_field sshkit_fields[] = {
     FIELD_D("max_concurrent_starts", s_int, "30"),
     FIELD_D("pool_idle_timeout", s_int, "900"),
     FIELD_D("dns_retries", s_int, "3"),
     FIELDS_END,
 };
-static const struct kc_schema s_sshkit = {.types = KC_T_MAP, .fields = sshkit_fields};
+static const struct kc_schema s_sshkit = {
+    .types = KC_T_MAP, .fields = sshkit_fields, .doc = "sshkit"};
 static const struct kc_schema s_boot_limit = {.types = KC_T_STR | KC_T_INT,
                                               .check = check_boot_limit};
 static const struct kc_field boot_fields[] = {
@@ -740,7 +756,7 @@ static const struct kc_field boot_fields[] = {
     FIELD_D("parallel_roles", s_bool, "false"),
     FIELDS_END,
 };
-static const struct kc_schema s_boot = {.types = KC_T_MAP, .fields = boot_fields};
+static const struct kc_schema s_boot = {.types = KC_T_MAP, .fields = boot_fields, .doc = "boot"};
 static const struct kc_field otel_fields[] = {
     FIELD("endpoint", s_str),
     FIELDS_END,
@@ -758,9 +774,10 @@ static const struct kc_field output_fields[] = {
     FIELD("file", s_file_output),
     FIELDS_END,
 };
-static const struct kc_schema s_output = {.types = KC_T_MAP, .fields = output_fields};
+static const struct kc_schema s_output = {
+    .types = KC_T_MAP, .fields = output_fields, .doc = "output"};
 static const struct kc_schema s_aliases = {
-    .types = KC_T_HASH, .values = &s_str, .check = check_aliases};
+    .types = KC_T_HASH, .values = &s_str, .check = check_aliases, .doc = "alias"};
 
 static const struct kc_field root_fields[] = {
     FIELD_REQ("service", s_service),
@@ -1101,4 +1118,190 @@ const char *kc_schema_default(const char *path)
     }
     kc_strvec_release(&parts);
     return dflt;
+}
+
+/* ---- the keys, for documentation (docs.h) ------------------------------- */
+
+/* "string", "boolean or mapping", "list of strings/mappings": the plural
+ * for the items of a list or the values of a mapping */
+static void add_type_words(struct kc_buf *b, const struct kc_schema *s, bool plural)
+{
+    static const struct {
+        unsigned bits;
+        const char *one, *many;
+    } names[] = {
+        {KC_T_STR, "string", "strings"},
+        {KC_T_INT, "integer", "integers"},
+        {KC_T_BOOL, "boolean", "booleans"},
+        {KC_T_SEQ, "list", "lists"},
+        {KC_T_MAP | KC_T_HASH, "mapping", "mappings"},
+    };
+    size_t start = b->len;
+    for (size_t i = 0; i < KC_ARRAY_LEN(names); i++) {
+        if (!(s->types & names[i].bits))
+            continue;
+        kc_buf_adds(b, b->len == start ? "" : plural ? "/" : " or ");
+        kc_buf_adds(b, plural ? names[i].many : names[i].one);
+        if (plural)
+            continue;
+        if (names[i].bits == KC_T_SEQ && s->items) {
+            kc_buf_adds(b, " of ");
+            add_type_words(b, s->items, true);
+        } else if (names[i].bits & KC_T_HASH && s->values && !s->values->fields &&
+                   !(s->values->types & (KC_T_MAP | KC_T_HASH))) {
+            kc_buf_adds(b, " of ");
+            add_type_words(b, s->values, true);
+        }
+    }
+}
+
+/* The placeholder for a free name: "<role>" where the values are a
+ * documented shape, else "<name>". */
+static void add_placeholder(struct kc_buf *b, const struct kc_schema *values)
+{
+    kc_buf_addf(b, "%s<%s>", b->len ? "." : "", values->doc ? values->doc : "name");
+}
+
+struct doc_walk {
+    const char *section; /* NULL: the top level */
+    kc_schema_key_fn fn;
+    void *ud;
+    struct kc_buf path;
+};
+
+static void emit_key(struct doc_walk *w, const struct kc_field *f, const struct kc_schema *s,
+                     int depth, const char *see)
+{
+    struct kc_buf type = KC_BUF_INIT;
+    add_type_words(&type, s, false);
+    struct kc_schema_key k = {
+        .path = kc_buf_str(&w->path),
+        .depth = depth,
+        .type = kc_buf_str(&type),
+        .dflt = f ? f->dflt : NULL,
+        .choices = s->choices,
+        .required = f && (f->flags & KC_F_REQUIRED),
+        .ignored = f && (f->flags & KC_F_IGNORED),
+        .see = see,
+    };
+    w->fn(w->ud, &k);
+    kc_buf_release(&type);
+}
+
+static void doc_children(struct doc_walk *w, const struct kc_schema *s, int depth);
+
+/* One key: reported, then walked into unless another section describes it
+ * (the top level walks no deeper than its own keys). */
+static void doc_key(struct doc_walk *w, const struct kc_field *f, const struct kc_schema *s,
+                    int depth)
+{
+    const char *see = s->doc && !kc_streq(s->doc, w->section) ? s->doc : NULL;
+    emit_key(w, f, s, depth, see);
+    if (see == NULL && w->section)
+        doc_children(w, s, depth);
+}
+
+static bool worth_a_row(const struct kc_schema *values)
+{
+    return values->fields || values->doc || values->choices || values->values;
+}
+
+static void doc_children(struct doc_walk *w, const struct kc_schema *s, int depth)
+{
+    size_t old = w->path.len;
+    for (const struct kc_field *f = s->fields; f && f->name; f++) {
+        kc_buf_addf(&w->path, "%s%s", old ? "." : "", f->name);
+        doc_key(w, f, f->schema, depth + 1);
+        path_pop_buf(&w->path, old);
+    }
+    if (s->values && worth_a_row(s->values)) {
+        add_placeholder(&w->path, s->values);
+        doc_key(w, NULL, s->values, depth + 1);
+        path_pop_buf(&w->path, old);
+    }
+    if (s->items && s->items->fields) {
+        kc_buf_adds(&w->path, "[]");
+        doc_children(w, s->items, depth);
+        path_pop_buf(&w->path, old);
+    }
+}
+
+/* Finds the shallowest schema describing section, building its path in
+ * *path; *field is the row that holds it. Searches no deeper than limit. */
+static const struct kc_schema *find_section(const struct kc_schema *s, const char *section,
+                                            int limit, struct kc_buf *path,
+                                            const struct kc_field **field)
+{
+    if (limit == 0)
+        return NULL;
+    size_t old = path->len;
+    for (const struct kc_field *f = s->fields; f && f->name; f++) {
+        kc_buf_addf(path, "%s%s", old ? "." : "", f->name);
+        *field = f;
+        if (kc_streq(f->schema->doc, section))
+            return f->schema;
+        const struct kc_schema *found = find_section(f->schema, section, limit - 1, path, field);
+        if (found)
+            return found;
+        path_pop_buf(path, old);
+    }
+    if (s->values) {
+        add_placeholder(path, s->values);
+        *field = NULL;
+        if (kc_streq(s->values->doc, section))
+            return s->values;
+        const struct kc_schema *found = find_section(s->values, section, limit - 1, path, field);
+        if (found)
+            return found;
+        path_pop_buf(path, old);
+    }
+    return NULL;
+}
+
+int kc_schema_section_keys(const char *section, kc_schema_key_fn fn, void *ud)
+{
+    struct doc_walk w = {.section = section, .fn = fn, .ud = ud, .path = KC_BUF_INIT};
+    if (section == NULL) {
+        doc_children(&w, &kc_schema_root, -1);
+        kc_buf_release(&w.path);
+        return 0;
+    }
+    const struct kc_schema *s = NULL;
+    const struct kc_field *f = NULL;
+    /* shallowest first: the root proxy, not a role's */
+    for (int limit = 1; s == NULL && limit <= 4; limit++) {
+        kc_buf_reset(&w.path);
+        s = find_section(&kc_schema_root, section, limit, &w.path, &f);
+    }
+    if (s)
+        doc_key(&w, f, s, 0);
+    kc_buf_release(&w.path);
+    return s ? 0 : -1;
+}
+
+bool kc_schema_has_key(const char *path)
+{
+    const struct kc_schema *s = &kc_schema_root;
+    struct kc_strvec parts = KC_STRVEC_INIT;
+    kc_strvec_split(&parts, path, ".");
+    bool ok = true;
+    for (size_t i = 0; i < parts.n; i++) {
+        const struct kc_field *f = s->fields ? find_field(s->fields, parts.v[i]) : NULL;
+        if (f == NULL && s->items && s->items->fields) /* through a list: files.local */
+            f = find_field(s->items->fields, parts.v[i]);
+        if (f) {
+            s = f->schema;
+        } else if (s->values) {
+            s = s->values;
+        } else if (s->items && s->items->values) {
+            s = s->items->values; /* through a list: a host with its tags */
+        } else {
+            /* a mapping of free keys with no schema for its values (env):
+             * anything below; else no such key */
+            ok = (s->types & KC_T_HASH) != 0;
+            break;
+        }
+    }
+    kc_strvec_release(&parts);
+    return ok;
 }

@@ -55,6 +55,10 @@ struct kc_schema {
     const char *const *choices;     /* scalars: allowed values, NULL-terminated */
     kc_schema_check check;
     bool extensions; /* keys starting with x- are skipped (root only) */
+    /* The `kamal-c docs` section that describes this shape (docs.h), NULL
+     * for none of its own. The man page and `docs` list a section's keys
+     * from here; a key whose schema names another section refers to it. */
+    const char *doc;
 };
 
 /* The root of deploy.yml. */

@@ -195,8 +195,8 @@ static void test_kamal_commands_not_yet_implemented(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "secrets print", "deploy", "app exec -i sh",       "proxy reboot",  "setup",
-        "details",       "docs",   "accessory upgrade db", "registry setup"};
+        "secrets print", "deploy",   "app exec -i sh",       "proxy reboot",  "setup",
+        "details",       "rollback", "accessory upgrade db", "registry setup"};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         struct parsed_case a;
         parse(&a, lines[i]);
@@ -308,6 +308,34 @@ static void test_flag_with_value_rejected(void **state)
     done(&a);
 }
 
+/* docs [SECTION]: a verb now, not a pending Kamal command; the hidden
+ * helpers parse but are no suggestion for a typo. */
+static void test_docs_and_hidden_verbs(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "docs proxy");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.verb->name, "docs");
+    assert_string_equal(a.p.args.pos.v[0], "proxy");
+    done(&a);
+    parse(&a, "docs");
+    assert_int_equal(a.rc, 0);
+    done(&a);
+    parse(&a, "docs proxy role");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+    parse(&a, "__complete hosts -c x.yml -d staging");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.verb->name, "__complete");
+    assert_string_equal(a.p.g.config_file, "x.yml");
+    assert_string_equal(a.p.g.destination, "staging");
+    done(&a);
+    parse(&a, "__man");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_bare_version_is_usage_error),
         cmocka_unit_test(test_format_and_lock_options),
         cmocka_unit_test(test_flag_with_value_rejected),
+        cmocka_unit_test(test_docs_and_hidden_verbs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
