@@ -15,6 +15,8 @@
 #include "output.h"
 #include "secrets.h"
 
+struct kc_local_transport;
+
 struct kc_globals {
     int verbosity;         /* -q -1, default 0, -v 1 */
     bool dry_run;          /* --dry-run */
@@ -56,6 +58,7 @@ struct kc_ctx {
     pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
     struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */
     const struct kc_transport *transport; /* NULL: SSH; scripted hosts in unit tests */
+    const struct kc_local_transport *local_transport; /* NULL: real programs (local.h) */
 };
 
 void kc_ctx_init(struct kc_ctx *ctx, struct kc_out *out, volatile sig_atomic_t *cancel);
