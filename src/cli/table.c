@@ -6,7 +6,8 @@
 
 static const struct kc_verb *const root_subs[] = {
     &kc_verb_accessory, &kc_verb_audit,    &kc_verb_config, &kc_verb_help,    &kc_verb_init,
-    &kc_verb_lock,      &kc_verb_registry, &kc_verb_server, &kc_verb_version, NULL,
+    &kc_verb_lock,      &kc_verb_registry, &kc_verb_secrets, &kc_verb_server, &kc_verb_version,
+    NULL,
 };
 
 const struct kc_verb kc_root_verb = {
@@ -29,7 +30,6 @@ static const char *const kamal_pending[] = {
     "redeploy",
     "remove",
     "rollback",
-    "secrets",
     "setup",
     "upgrade",
     "accessory upgrade",

@@ -11,6 +11,7 @@ extern const struct kc_verb kc_verb_help;
 extern const struct kc_verb kc_verb_init;
 extern const struct kc_verb kc_verb_lock;
 extern const struct kc_verb kc_verb_registry;
+extern const struct kc_verb kc_verb_secrets;
 extern const struct kc_verb kc_verb_server;
 extern const struct kc_verb kc_verb_version;
 
