@@ -54,9 +54,9 @@ struct kc_ctx {
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
     bool interrupt_ok; /* SIGINT is how this verb normally ends (logs -f): 130, no error line */
-    char *performer;                  /* lazily: git config user.email, else whoami */
-    pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
-    struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */
+    char *performer;   /* lazily: git config user.email, else whoami */
+    pthread_mutex_t lazy_mu;              /* guards performer and secrets: host workers ask too */
+    struct kc_strvec key_data_values;     /* ssh.key_data secrets, resolved */
     const struct kc_transport *transport; /* NULL: SSH; scripted hosts in unit tests */
     const struct kc_local_transport *local_transport; /* NULL: real programs (local.h) */
 };

@@ -40,7 +40,8 @@ struct kc_proc {
     void *ud;
     const volatile sig_atomic_t *cancel; /* non-zero: stop it */
     int kill_after_ms;                   /* SIGKILL this long after SIGTERM; 0: 5000 */
-    bool stdin_inherit; /* without stdin_data: our own stdin (a login that prompts), not /dev/null */
+    bool
+        stdin_inherit; /* without stdin_data: our own stdin (a login that prompts), not /dev/null */
 };
 #define KC_PROC_INIT                                                                               \
     {                                                                                              \

@@ -5,8 +5,16 @@
 #include <string.h>
 
 static const struct kc_verb *const root_subs[] = {
-    &kc_verb_accessory, &kc_verb_audit,    &kc_verb_config, &kc_verb_help,    &kc_verb_init,
-    &kc_verb_lock,      &kc_verb_registry, &kc_verb_secrets, &kc_verb_server, &kc_verb_version,
+    &kc_verb_accessory,
+    &kc_verb_audit,
+    &kc_verb_config,
+    &kc_verb_help,
+    &kc_verb_init,
+    &kc_verb_lock,
+    &kc_verb_registry,
+    &kc_verb_secrets,
+    &kc_verb_server,
+    &kc_verb_version,
     NULL,
 };
 

@@ -119,9 +119,9 @@ static int spawn(struct kc_ctx *ctx, const struct kc_cmd *cmd, unsigned flags,
     int started;
     if (ctx->local_transport) {
         memset(&pr, 0, sizeof pr);
-        started = ctx->local_transport->run(ctx->local_transport->ud, p.argv,
-                                            opts ? opts->env : NULL, p.stdin_data, p.stdin_len,
-                                            res);
+        started =
+            ctx->local_transport->run(ctx->local_transport->ud, p.argv, opts ? opts->env : NULL,
+                                      p.stdin_data, p.stdin_len, res);
         pr.status = res->status;
     } else {
         started = kc_proc_run(&p, &pr);

@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const struct kc_sec_adapter *const adapters[] = {
-    &kc_sec_onepassword, &kc_sec_bitwarden, &kc_sec_bws,     &kc_sec_lastpass, &kc_sec_aws,
-    &kc_sec_gcp,         &kc_sec_doppler,   &kc_sec_enpass,  &kc_sec_passbolt, &kc_sec_test,
+    &kc_sec_onepassword, &kc_sec_bitwarden, &kc_sec_bws,    &kc_sec_lastpass, &kc_sec_aws,
+    &kc_sec_gcp,         &kc_sec_doppler,   &kc_sec_enpass, &kc_sec_passbolt, &kc_sec_test,
 };
 
 const char *const *kc_secrets_adapter_names(void)
@@ -76,8 +76,8 @@ int kc_secrets_fetch(struct kc_ctx *ctx, const struct kc_secrets_fetch_request *
     if (ad == NULL)
         return unknown_adapter(req->adapter, err);
     struct kc_strvec none = KC_STRVEC_INIT;
-    struct kc_sec_call c = {ctx,         ad, req->account, req->from, req->names ? req->names : &none,
-                            results,     KC_KVLIST_INIT};
+    struct kc_sec_call c = {
+        ctx, ad, req->account, req->from, req->names ? req->names : &none, results, KC_KVLIST_INIT};
     if (c.account && *c.account == '\0')
         c.account = NULL;
     if (c.from && *c.from == '\0')
@@ -281,9 +281,9 @@ static int inline_extract(const struct kc_strvec *argv, struct kc_buf *out, stru
     int rc = 0;
     char *value = NULL;
     if (pos.n != 2)
-        rc = kc_err_set(err, KC_ECONFIG,
-                        "secrets extract takes NAME and the fetched JSON, got %zu arguments",
-                        pos.n);
+        rc =
+            kc_err_set(err, KC_ECONFIG,
+                       "secrets extract takes NAME and the fetched JSON, got %zu arguments", pos.n);
     else
         rc = kc_secrets_extract(pos.v[0], pos.v[1], &value, err);
     if (rc == 0)

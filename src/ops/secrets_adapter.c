@@ -31,8 +31,8 @@ int kc_sec_run(struct kc_sec_call *c, const struct kc_cmd *cmd, unsigned how,
     return rc;
 }
 
-int kc_sec_runv(struct kc_sec_call *c, unsigned how, struct kc_exec_result *res,
-                struct kc_err *err, ...)
+int kc_sec_runv(struct kc_sec_call *c, unsigned how, struct kc_exec_result *res, struct kc_err *err,
+                ...)
 {
     struct kc_cmd cmd = KC_CMD_INIT;
     va_list ap;
@@ -45,8 +45,8 @@ int kc_sec_runv(struct kc_sec_call *c, unsigned how, struct kc_exec_result *res,
     return rc;
 }
 
-static int vfail(struct kc_sec_call *c, int code, struct kc_err *err, const char *fmt,
-                 va_list ap) KC_PRINTF(4, 0);
+static int vfail(struct kc_sec_call *c, int code, struct kc_err *err, const char *fmt, va_list ap)
+    KC_PRINTF(4, 0);
 
 static int vfail(struct kc_sec_call *c, int code, struct kc_err *err, const char *fmt, va_list ap)
 {
@@ -254,8 +254,9 @@ static int aws_fetch(struct kc_sec_call *c, struct kc_err *err)
         if (name && text) {
             aws_put_secret(c, name, text);
         } else {
-            rc = kc_sec_fail(c, NULL, err, "%s has no SecretString (binary secrets are not "
-                                           "supported)",
+            rc = kc_sec_fail(c, NULL, err,
+                             "%s has no SecretString (binary secrets are not "
+                             "supported)",
                              name ? name : "a secret");
             break;
         }
@@ -282,8 +283,8 @@ static int gcp_logged_in(struct kc_sec_call *c, bool *in, struct kc_err *err)
 {
     struct kc_exec_result res;
     kc_exec_result_init(&res);
-    int rc = kc_sec_runv(c, KC_SEC_SECRET, &res, err, "gcloud", "auth", "list", "--format=json",
-                         NULL);
+    int rc =
+        kc_sec_runv(c, KC_SEC_SECRET, &res, err, "gcloud", "auth", "list", "--format=json", NULL);
     cJSON *j = rc ? NULL : cJSON_Parse(kc_buf_str(&res.out));
     *in = rc == 0 && res.status == 0 && cJSON_GetArraySize(j) > 0;
     cJSON_Delete(j);
@@ -355,8 +356,7 @@ static int gcp_fetch(struct kc_sec_call *c, struct kc_err *err)
 {
     int rc = gcp_login(c, err);
     const char *bar = strchr(c->account, '|');
-    char *user = bar ? kc_xstrndup(c->account, (size_t)(bar - c->account))
-                     : kc_xstrdup(c->account);
+    char *user = bar ? kc_xstrndup(c->account, (size_t)(bar - c->account)) : kc_xstrdup(c->account);
     struct kc_strvec secrets = KC_STRVEC_INIT;
     kc_sec_prefixed(c, &secrets);
     for (size_t i = 0; rc == 0 && i < secrets.n; i++)

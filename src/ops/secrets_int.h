@@ -37,9 +37,8 @@ struct kc_sec_adapter {
     int (*fetch)(struct kc_sec_call *c, struct kc_err *err); /* login, then fetch */
 };
 
-extern const struct kc_sec_adapter kc_sec_test, kc_sec_aws, kc_sec_gcp, kc_sec_doppler,
-    kc_sec_bws, kc_sec_onepassword, kc_sec_bitwarden, kc_sec_lastpass, kc_sec_enpass,
-    kc_sec_passbolt;
+extern const struct kc_sec_adapter kc_sec_test, kc_sec_aws, kc_sec_gcp, kc_sec_doppler, kc_sec_bws,
+    kc_sec_onepassword, kc_sec_bitwarden, kc_sec_lastpass, kc_sec_enpass, kc_sec_passbolt;
 
 /* Runs the adapter's CLI with cmd's argv (c->env added). 0 when it ran
  * (res->status says how it went); KC_EREMOTE "ADAPTER: could not run CLI"
@@ -47,8 +46,8 @@ extern const struct kc_sec_adapter kc_sec_test, kc_sec_aws, kc_sec_gcp, kc_sec_d
 int kc_sec_run(struct kc_sec_call *c, const struct kc_cmd *cmd, unsigned how,
                struct kc_exec_result *res, struct kc_err *err);
 /* The same with argv as a NULL-terminated list of plain arguments. */
-int kc_sec_runv(struct kc_sec_call *c, unsigned how, struct kc_exec_result *res,
-                struct kc_err *err, ...) __attribute__((sentinel));
+int kc_sec_runv(struct kc_sec_call *c, unsigned how, struct kc_exec_result *res, struct kc_err *err,
+                ...) __attribute__((sentinel));
 
 /* KC_EREMOTE "ADAPTER: <message>", with the CLI's stderr (res may be NULL)
  * and its exit status. */

@@ -164,8 +164,8 @@ static int find_folders(struct kc_sec_call *c, const struct kc_strvec *secrets,
             struct kc_strvec path = KC_STRVEC_INIT;
             kc_sec_split_path(paths.v[i], &path);
             const cJSON *top = NULL, *it;
-            cJSON_ArrayForEach(it, j) if (!top && kc_streq(kc_sec_str(it, "name"), path.v[0]))
-                top = it;
+            cJSON_ArrayForEach(it, j) if (!top && kc_streq(kc_sec_str(it, "name"), path.v[0])) top =
+                it;
             if (top && path.n > 1) {
                 struct pb_folder t = {member_text(top, "id"), NULL, NULL};
                 rc = walk_subfolders(c, &path, &t, all, err);

@@ -183,8 +183,9 @@ static int op_fetch(struct kc_sec_call *c, struct kc_err *err)
         struct kc_strvec p = KC_STRVEC_INIT;
         kc_sec_split_path(strip_op(c->from ? c->from : ""), &p);
         if (p.n < 2)
-            rc = kc_sec_usage(c, err, "name the secrets, or give --from VAULT/ITEM for all of "
-                                      "an item's fields");
+            rc = kc_sec_usage(c, err,
+                              "name the secrets, or give --from VAULT/ITEM for all of "
+                              "an item's fields");
         else
             op_item_for(&items, p.v[0], p.v[1]);
         kc_strvec_release(&p);
@@ -243,8 +244,7 @@ static int bw_login(struct kc_sec_call *c, struct kc_err *err)
     if (rc == 0 && strcmp(status, "locked") == 0) {
         struct kc_exec_result res;
         kc_exec_result_init(&res);
-        rc = kc_sec_runv(c, KC_SEC_SECRET | KC_SEC_LOGIN, &res, err, "bw", "unlock", "--raw",
-                         NULL);
+        rc = kc_sec_runv(c, KC_SEC_SECRET | KC_SEC_LOGIN, &res, err, "bw", "unlock", "--raw", NULL);
         trim(&res.out);
         if (rc == 0 && res.out.len) {
             kc_kvlist_set(&c->env, "BW_SESSION", kc_buf_str(&res.out));

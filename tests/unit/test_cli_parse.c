@@ -195,8 +195,8 @@ static void test_kamal_commands_not_yet_implemented(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "rollback v1",   "deploy", "app exec -i sh",       "proxy reboot",  "setup",
-        "details",       "docs",   "accessory upgrade db", "registry setup"};
+        "rollback v1", "deploy", "app exec -i sh",       "proxy reboot",  "setup",
+        "details",     "docs",   "accessory upgrade db", "registry setup"};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         struct parsed_case a;
         parse(&a, lines[i]);

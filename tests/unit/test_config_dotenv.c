@@ -306,7 +306,8 @@ static void test_secrets_commands_reach_the_runner(void **state)
               "B=\"$(  kamal-c  secrets fetch -a test B)\"\n");
     assert_int_equal(p.rc, KC_ECONFIG); /* the fake runner knows no such command */
     assert_int_equal(p.fake.ran.n, 1);
-    assert_string_equal(p.fake.ran.v[0], "kamal secrets extract A \\{\\\"V/I/A\\\":\\\"x\\)y\\\"\\}");
+    assert_string_equal(p.fake.ran.v[0],
+                        "kamal secrets extract A \\{\\\"V/I/A\\\":\\\"x\\)y\\\"\\}");
     done(&p);
     assert_true(kc_dotenv_is_secrets_command("kamal secrets fetch"));
     assert_true(kc_dotenv_is_secrets_command("  kamal-c\tsecrets  extract A B"));

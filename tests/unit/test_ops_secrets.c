@@ -48,8 +48,8 @@ static char *render_argv(const char *const *argv)
     return kc_buf_detach(&b);
 }
 
-static int fake_run(void *ud, const char *const *argv, const struct kc_kvlist *env,
-                    const void *in, size_t in_len, struct kc_exec_result *res)
+static int fake_run(void *ud, const char *const *argv, const struct kc_kvlist *env, const void *in,
+                    size_t in_len, struct kc_exec_result *res)
 {
     (void)in;
     (void)in_len;
@@ -218,8 +218,7 @@ static void test_onepassword_fields_across_items(void **state)
             "label=password",
             0, "@op-item-password.json"});
     assert_int_equal(
-        fetch(&e, "1password", "my", "op://Prod", "Web/db/DB_PASSWORD Web/db/DB_USER Registry"),
-        0);
+        fetch(&e, "1password", "my", "op://Prod", "Web/db/DB_PASSWORD Web/db/DB_USER Registry"), 0);
     assert_json(&e, "{\"Prod/Web/db/DB_PASSWORD\":\"db-pw-from-op\",\"Prod/Web/db/DB_USER\":"
                     "\"web\",\"Prod/Registry\":\"registry-pw-from-op\"}");
     env_done(&e);
@@ -270,13 +269,11 @@ static void test_bitwarden_unlock_session_and_items(void **state)
            {"bw status", 0, "{\"serverUrl\":null,\"status\":\"unauthenticated\"}"},
            {"bw login me@example.com", 0, ""},
            {"bw status", 0, "{\"status\":\"locked\",\"userEmail\":\"me@example.com\"}"},
-           {"bw unlock --raw", 0, "bw-session-456"},
-           {"bw status", 0, "{\"status\":\"unlocked\"}"}, {"bw sync", 0, "Syncing complete."},
-           {"bw get item registry", 0, "@bw-item-login.json"},
+           {"bw unlock --raw", 0, "bw-session-456"}, {"bw status", 0, "{\"status\":\"unlocked\"}"},
+           {"bw sync", 0, "Syncing complete."}, {"bw get item registry", 0, "@bw-item-login.json"},
            {"bw get item app-env", 0, "@bw-item-note.json"});
-    assert_int_equal(fetch(&e, "bitwarden", "me@example.com", NULL,
-                           "registry registry/token app-env"),
-                     0);
+    assert_int_equal(
+        fetch(&e, "bitwarden", "me@example.com", NULL, "registry registry/token app-env"), 0);
     assert_json(&e, "{\"registry/token\":\"registry-token-bw\",\"registry\":\"registry-pw-bw\","
                     "\"app-env/SECRET_KEY_BASE\":\"skb-from-bw\",\"app-env/SMTP_PASSWORD\":"
                     "\"smtp-from-bw\"}");
@@ -383,8 +380,7 @@ static void test_aws(void **state)
                     "\"null\",\"prod/web/REPLICA\":\"{\\\"host\\\":\\\"r1\\\",\\\"port\\\":5433}"
                     "\",\"prod/web/ZONES\":\"[\\\"a\\\",\\\"b\\\"]\",\"prod/api-key\":\"plain-api-"
                     "key\",\"prod/quoted\":\"a json string\"}");
-    assert_int_equal(fetch(&e, "aws_secrets_manager", "staging", NULL, "prod/missing"),
-                     KC_EREMOTE);
+    assert_int_equal(fetch(&e, "aws_secrets_manager", "staging", NULL, "prod/missing"), KC_EREMOTE);
     assert_string_equal(e.err.msg, "aws_secrets_manager: prod/missing: Secrets Manager can't "
                                    "find the specified secret.");
     kc_err_release(&e.err);
@@ -418,8 +414,7 @@ static void test_gcp_projects_and_login(void **state)
             0, "@gcp-access.json"},
            {"gcloud --version", 0, ""}, {"gcloud auth list --format=json", 0, "[]"},
            {"gcloud auth login", 0, ""}, {"gcloud auth list --format=json", 0, "[]"});
-    assert_int_equal(fetch(&e, "gcp", "me@example.com|sa@p.iam,sb@p.iam", "other",
-                           "db-password/4"),
+    assert_int_equal(fetch(&e, "gcp", "me@example.com|sa@p.iam,sb@p.iam", "other", "db-password/4"),
                      0);
     assert_json(&e, "{\"other/db-password\":\"db-pw-gcp\"}");
     assert_int_equal(fetch(&e, "gcp", "default", NULL, "x"), KC_EREMOTE);
@@ -433,14 +428,11 @@ static void test_doppler(void **state)
 {
     (void)state;
     SCRIPT({"doppler --version", 0, "v3.70.0"}, {"doppler me --json", 0, "{}"},
-           {"doppler secrets get DB_PASSWORD API_KEY --json -p web -c prd", 0,
-            "@doppler-get.json"},
-           {"doppler --version", 0, ""}, {"doppler me --json", 1, ""},
-           {"doppler login -y", 0, ""},
-           {"doppler secrets get DB_PASSWORD API_KEY --json -p web -c prd", 0,
-            "@doppler-get.json"},
-           {"doppler --version", 0, ""}, {"doppler me --json", 0, ""},
-           {"doppler --version", 0, ""}, {"doppler me --json", 0, ""},
+           {"doppler secrets get DB_PASSWORD API_KEY --json -p web -c prd", 0, "@doppler-get.json"},
+           {"doppler --version", 0, ""}, {"doppler me --json", 1, ""}, {"doppler login -y", 0, ""},
+           {"doppler secrets get DB_PASSWORD API_KEY --json -p web -c prd", 0, "@doppler-get.json"},
+           {"doppler --version", 0, ""}, {"doppler me --json", 0, ""}, {"doppler --version", 0, ""},
+           {"doppler me --json", 0, ""},
            {"doppler secrets get DB_PASSWORD API_KEY GONE --json -p web -c prd", 0,
             "@doppler-get.json"});
     assert_int_equal(fetch(&e, "doppler", NULL, "web/prd", "DB_PASSWORD API_KEY"), 0);
@@ -450,8 +442,7 @@ static void test_doppler(void **state)
     assert_int_equal(fetch(&e, "doppler", NULL, NULL, "DB_PASSWORD"), KC_EUSAGE);
     assert_err(&e, KC_EUSAGE, "missing project or config: use --from PROJECT/CONFIG");
     kc_err_release(&e.err);
-    assert_int_equal(fetch(&e, "doppler", NULL, "web/prd", "DB_PASSWORD API_KEY GONE"),
-                     KC_EREMOTE);
+    assert_int_equal(fetch(&e, "doppler", NULL, "web/prd", "DB_PASSWORD API_KEY GONE"), KC_EREMOTE);
     assert_err(&e, KC_EREMOTE, "could not find GONE in Doppler");
     env_done(&e);
 }
@@ -507,18 +498,18 @@ static void test_passbolt_root_level(void **state)
 static void test_passbolt_nested_folders(void **state)
 {
     (void)state;
-    SCRIPT({"passbolt --version", 0, ""}, {"passbolt verify", 0, ""},
-           {"passbolt list folders --filter 'Name == \"prod\"' --json", 0,
-            "@passbolt-folders.json"},
-           {"passbolt list folders --filter 'Name == \"web\" && FolderParentID == "
-            "\"7f3c5e1a-0b2d-4c6e-9f8a-1b2c3d4e5f60\"' --json",
-            0, "@passbolt-subfolders.json"},
-           {"passbolt list resources --filter '(Name == \"DB_PASSWORD\" && FolderParentID == "
-            "\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\") || (Name == \"API_KEY\" && FolderParentID "
-            "== \"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\")' --folder "
-            "7f3c5e1a-0b2d-4c6e-9f8a-1b2c3d4e5f60 --folder 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d "
-            "--column name --column password --json",
-            0, "@passbolt-resources.json"});
+    SCRIPT(
+        {"passbolt --version", 0, ""}, {"passbolt verify", 0, ""},
+        {"passbolt list folders --filter 'Name == \"prod\"' --json", 0, "@passbolt-folders.json"},
+        {"passbolt list folders --filter 'Name == \"web\" && FolderParentID == "
+         "\"7f3c5e1a-0b2d-4c6e-9f8a-1b2c3d4e5f60\"' --json",
+         0, "@passbolt-subfolders.json"},
+        {"passbolt list resources --filter '(Name == \"DB_PASSWORD\" && FolderParentID == "
+         "\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\") || (Name == \"API_KEY\" && FolderParentID "
+         "== \"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\")' --folder "
+         "7f3c5e1a-0b2d-4c6e-9f8a-1b2c3d4e5f60 --folder 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d "
+         "--column name --column password --json",
+         0, "@passbolt-resources.json"});
     assert_int_equal(fetch(&e, "passbolt", NULL, "prod/web", "DB_PASSWORD API_KEY"), 0);
     assert_json(&e, "{\"DB_PASSWORD\":\"db-pw-passbolt\",\"API_KEY\":\"api-key-passbolt\"}");
     env_done(&e);
@@ -646,12 +637,12 @@ static void test_inline_errors_name_the_problem(void **state)
     (void)state;
     SCRIPT({"op --version", -1, NULL});
     struct kc_kvlist vars = KC_KVLIST_INIT;
-    parse_file(&e,
-               "SECRETS=$(kamal secrets fetch --adapter 1password --account a --from V/I X)\n",
+    parse_file(&e, "SECRETS=$(kamal secrets fetch --adapter 1password --account a --from V/I X)\n",
                &vars, KC_ECONFIG);
     assert_int_equal(e.err.line, 1);
-    assert_err(&e, KC_ECONFIG, "command substitution in SECRETS failed: 1password: the "
-                               "1Password CLI (op) is not installed");
+    assert_err(&e, KC_ECONFIG,
+               "command substitution in SECRETS failed: 1password: the "
+               "1Password CLI (op) is not installed");
     kc_err_release(&e.err);
     parse_file(&e, "A=$(kamal secrets extract A '{\"B\":\"x\"}')\n", &vars, KC_ECONFIG);
     assert_err(&e, KC_ECONFIG, "could not find secret A");
