@@ -44,7 +44,10 @@ case ${1:-} in
   start)
     port=${2:?usage: $0 start PORT}
     installed || die "moto $MOTO / awscli $AWSCLI are not installed: run $0 install"
-    (exec 0</dev/null >/dev/null 2>&1; exec timeout 1800 "$BIN/moto_server" -H 127.0.0.1 -p "$port") &
+    # its working directory gets the request recording (moto_recording): keep it in the cache
+    run=$VENV/run-$port
+    rm -rf "$run" && mkdir -p "$run"
+    (cd "$run" && exec 0</dev/null >/dev/null 2>&1 && exec timeout 1800 "$BIN/moto_server" -H 127.0.0.1 -p "$port") &
     pid=$!
     for _ in $(seq 100); do
       if AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
