@@ -48,6 +48,9 @@ if [[ -x tests/fuzz/run.sh ]]; then
   record "$(grep -E '^fuzz:' build/fuzz.log | tail -1)"
 fi
 
+step "a local AWS Secrets Manager for the secrets test (PyPI's moto and awscli, cached)"
+tests/e2e/aws-local.sh install
+
 step "end-to-end: test bed up (3 hosts, registry, builder)"
 trap 'tests/e2e/hosts.sh down >/dev/null 2>&1 || true' EXIT
 tests/e2e/hosts.sh up 3

@@ -15,6 +15,8 @@
 #include "output.h"
 #include "secrets.h"
 
+struct kc_local_transport;
+
 struct kc_globals {
     int verbosity;         /* -q -1, default 0, -v 1 */
     bool dry_run;          /* --dry-run */
@@ -52,10 +54,11 @@ struct kc_ctx {
     volatile sig_atomic_t *cancel; /* set by SIGINT/SIGTERM */
     int cancel_signal;
     bool interrupt_ok; /* SIGINT is how this verb normally ends (logs -f): 130, no error line */
-    char *performer;                  /* lazily: git config user.email, else whoami */
-    pthread_mutex_t lazy_mu;          /* guards performer and secrets: host workers ask too */
-    struct kc_strvec key_data_values; /* ssh.key_data secrets, resolved */
+    char *performer;   /* lazily: git config user.email, else whoami */
+    pthread_mutex_t lazy_mu;              /* guards performer and secrets: host workers ask too */
+    struct kc_strvec key_data_values;     /* ssh.key_data secrets, resolved */
     const struct kc_transport *transport; /* NULL: SSH; scripted hosts in unit tests */
+    const struct kc_local_transport *local_transport; /* NULL: real programs (local.h) */
 };
 
 void kc_ctx_init(struct kc_ctx *ctx, struct kc_out *out, volatile sig_atomic_t *cancel);

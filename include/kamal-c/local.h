@@ -29,9 +29,22 @@ struct kc_local_opts {
     const struct kc_kvlist *env; /* added to (or replacing in) our environment; never shown */
     bool merge_stderr;           /* stderr into res->out, interleaved (hooks) */
     bool stderr_to_terminal;     /* stderr goes to ours as is ($(cmd) in secrets files) */
+    bool stdin_from_terminal;    /* our stdin, not /dev/null (a vendor CLI's login prompt) */
     kc_proc_line_fn on_line;     /* each output line as it comes (after the -v trace) */
     void *ud;
     size_t cap; /* bytes kept of each stream; 0: 1 MiB */
+};
+
+/* The seam for unit tests of ops/ (as struct kc_transport is for hosts): with
+ * ctx->local_transport set, kc_local_run does everything as usual (dry run,
+ * trace, flags, errors) but hands the program's argv, the environment
+ * variables added (opts->env, may be NULL) and its stdin to run, which fills
+ * res as the program would: 0 when it ran, or -1 with errno (ENOENT: not
+ * installed) when it could not start. */
+struct kc_local_transport {
+    int (*run)(void *ud, const char *const *argv, const struct kc_kvlist *env,
+               const void *stdin_data, size_t stdin_len, struct kc_exec_result *res);
+    void *ud;
 };
 
 /* Runs cmd on this machine (see above). res may be NULL; res->status is the

@@ -83,6 +83,10 @@ void kc_out_host_error(struct kc_out *o, const char *host, const struct kc_err *
  * that passes its own JSON document (is_json) prints it instead of the run
  * document; other text is kept under "messages". */
 void kc_out_data(struct kc_out *o, const char *text, bool is_json);
+/* As kc_out_data, but NOT redacted: only for the `secrets` verbs, whose job is
+ * to show secret values (fetch, extract, print). In JSON mode text must be
+ * the verb's own JSON document. */
+void kc_out_reveal(struct kc_out *o, const char *text, bool is_json);
 
 /* The top-level error, printed once (text: "kamal-c: error: ..." plus the
  * hint, the command and the remote stderr where known). */

@@ -40,10 +40,12 @@ struct kc_proc {
     void *ud;
     const volatile sig_atomic_t *cancel; /* non-zero: stop it */
     int kill_after_ms;                   /* SIGKILL this long after SIGTERM; 0: 5000 */
+    bool
+        stdin_inherit; /* without stdin_data: our own stdin (a login that prompts), not /dev/null */
 };
 #define KC_PROC_INIT                                                                               \
     {                                                                                              \
-        NULL, NULL, NULL, 0, KC_PROC_ERR_CAPTURE, NULL, NULL, 0, NULL, NULL, NULL, 0               \
+        NULL, NULL, NULL, 0, KC_PROC_ERR_CAPTURE, NULL, NULL, 0, NULL, NULL, NULL, 0, false        \
     }
 
 struct kc_proc_result {

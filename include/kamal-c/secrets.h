@@ -38,15 +38,22 @@ struct kc_dotenv_opts {
  * escapes and interpolation (\n stays backslash-n unless
  * DOTENV_LINEBREAK_MODE=legacy, as in dotenv 3), unquoted values with
  * interpolation, $VAR, ${VAR}, $(command) with nested parentheses, \$ to
- * escape. A `$(kamal secrets ...)` substitution is an error naming the line
- * (kamal-c has no secrets verbs yet), and so are lines that are not KEY=value,
- * a failing command and an unterminated $(. Errors name file:line. opts may be
- * NULL (the shell runner, process environment on). */
+ * escape (inside a command, \( and \) are no parentheses). Lines that are
+ * not KEY=value, a failing command and an unterminated $( are errors naming
+ * file:line. `$(kamal secrets ...)` reaches the runner like any command (see
+ * kc_dotenv_is_secrets_command). opts may be NULL (the shell runner, process
+ * environment on). */
 int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kvlist *vars,
                     const struct kc_dotenv_opts *opts, struct kc_err *err);
 
+/* Kamal's rule for an inline secrets command (/\A\s*kamal\s*secrets\s+/,
+ * here with a blank after `kamal`, and `kamal-c` too): such a command runs
+ * inside the tool (ops/secrets.c), never as a program. */
+bool kc_dotenv_is_secrets_command(const char *command);
+
 /* The default runner: /bin/sh -c COMMAND, stdout captured (1 MiB cap),
- * stderr passed through to ours. */
+ * stderr passed through to ours. It refuses a secrets command (KC_ECONFIG):
+ * only kamal-c's own runner (kc_ctx_run_dotenv) runs those. */
 int kc_dotenv_run_sh(void *ud, const char *command, struct kc_buf *out, struct kc_err *err);
 
 struct kc_secrets {

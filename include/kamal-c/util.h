@@ -135,6 +135,9 @@ void kc_sha256(const void *data, size_t len, unsigned char out[32]);
 void kc_sha256_hex(const void *data, size_t len, char out[65]);
 /* MIME base64 as Ruby's Base64.encode64: lines of 60 chars, each ending in \n. */
 char *kc_base64_mime(const void *data, size_t len);
+/* Decodes base64 (standard or URL alphabet, padding and line breaks allowed)
+ * into out (NUL-terminated). -1 on any other character. */
+int kc_base64_decode(const char *s, struct kc_buf *out);
 
 /* Reads a whole file; returns 0, or -1 with errno set. Caps at max bytes
  * (0 = unbounded), failing with EFBIG past it. */

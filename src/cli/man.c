@@ -157,6 +157,8 @@ static const struct {
     {"KAMAL_DESTINATION", "Set by kamal-c to the -d destination (and unset without one) before "
                           "ERB runs, so ERB, secrets files and hooks can read it."},
     {"KAMAL_VERSION", "Set by kamal-c to the --version value before ERB runs."},
+    {"DOPPLER_TOKEN", "secrets fetch --adapter doppler: a service token set here skips the "
+                      "doppler login check, as in Kamal."},
 };
 
 static const struct {

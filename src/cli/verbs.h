@@ -12,6 +12,7 @@ extern const struct kc_verb kc_verb_help;
 extern const struct kc_verb kc_verb_init;
 extern const struct kc_verb kc_verb_lock;
 extern const struct kc_verb kc_verb_registry;
+extern const struct kc_verb kc_verb_secrets;
 extern const struct kc_verb kc_verb_server;
 extern const struct kc_verb kc_verb_version;
 /* hidden: what the build and the shell completions run (cmd_manual.c) */

@@ -24,8 +24,10 @@
  *   6. commands: $(...) with balanced parentheses runs through the runner,
  *      its output loses one trailing newline (Ruby's chomp); \$(...) stays
  *      literal. Variables inside were already expanded by step 5.
- * Beyond dotenv: lines that are not entries, a failing command, an
- * unterminated $( and `$(kamal secrets ...)` are errors naming file:line. */
+ * Beyond dotenv: lines that are not entries, a failing command and an
+ * unterminated $( are errors naming file:line. `$(kamal secrets ...)` goes to
+ * the runner like any command: kamal-c's own runner (ops/ctx.c) runs it
+ * in-process (kc_dotenv_is_secrets_command), the default one refuses it. */
 #include "kamal-c/proc.h"
 #include "kamal-c/secrets.h"
 
@@ -191,20 +193,23 @@ static int substitute_vars(struct dotenv *d, const char *key, int line, struct k
     return 0;
 }
 
-/* The ')' closing each '(' of s, by the order the '(' come in (0: none),
- * in one pass. Scanning ahead from each "$(" instead made a long value with
- * many unclosed ones quadratic (found by tests/fuzz/fuzz_dotenv, as a
- * timeout). The result is what counting depth from that '(' would give. */
+/* For each position of s holding a '(' that opens something, the position
+ * of the ')' closing it (0: none), in one pass. Scanning ahead from each
+ * "$(" instead made a long value with many unclosed ones quadratic (found by
+ * tests/fuzz/fuzz_dotenv, as a timeout). As in Kamal's pattern for inline
+ * commands, a backslash takes the next character out of the count: \( and
+ * \) are no parentheses (a secret shell-escaped by `kamal secrets fetch`
+ * may hold them). */
 static size_t *paren_matches(const char *s, size_t n)
 {
-    size_t opens = 0, depth = 0, rank = 0;
-    for (size_t i = 0; i < n; i++)
-        opens += s[i] == '(';
-    size_t *match = kc_xcalloc(opens ? opens : 1, sizeof *match);
-    size_t *stack = kc_xcalloc(opens ? opens : 1, sizeof *stack); /* ranks of open '(' */
+    size_t depth = 0;
+    size_t *match = kc_xcalloc(n + 1, sizeof *match);
+    size_t *stack = kc_xcalloc(n + 1, sizeof *stack); /* positions of open '(' */
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '(')
-            stack[depth++] = rank++;
+        if (s[i] == '\\' && i + 1 < n)
+            i++;
+        else if (s[i] == '(')
+            stack[depth++] = i;
         else if (s[i] == ')' && depth)
             match[stack[--depth]] = i;
     }
@@ -212,14 +217,17 @@ static size_t *paren_matches(const char *s, size_t n)
     return match;
 }
 
-/* Kamal's /\A\s*kamal\s*secrets\s+/. */
-static bool is_kamal_secrets(const char *cmd)
+bool kc_dotenv_is_secrets_command(const char *cmd)
 {
     while (isspace((unsigned char)*cmd))
         cmd++;
     if (strncmp(cmd, "kamal", 5) != 0)
         return false;
     cmd += 5;
+    if (strncmp(cmd, "-c", 2) == 0)
+        cmd += 2;
+    if (!isspace((unsigned char)*cmd))
+        return false;
     while (isspace((unsigned char)*cmd))
         cmd++;
     return strncmp(cmd, "secrets", 7) == 0 && isspace((unsigned char)cmd[7]);
@@ -236,8 +244,6 @@ static void chomp(struct kc_buf *b)
 static int run_command(struct dotenv *d, const char *key, int line, const char *cmd,
                        struct kc_buf *o)
 {
-    if (is_kamal_secrets(cmd))
-        return fail(d, line, "'kamal secrets' substitutions are not supported by kamal-c yet");
     kc_cmd_runner run = d->opts->run ? d->opts->run : kc_dotenv_run_sh;
     struct kc_buf out = KC_BUF_INIT;
     struct kc_err e = KC_ERR_INIT;
@@ -248,6 +254,8 @@ static int run_command(struct dotenv *d, const char *key, int line, const char *
     } else {
         rc = fail(d, line, "command substitution in %s failed: %s", key,
                   e.msg ? e.msg : "cannot run it");
+        if (e.hint && d->err)
+            kc_err_set_hint(d->err, "%s", e.hint);
     }
     kc_err_release(&e);
     kc_buf_release(&out);
@@ -262,7 +270,6 @@ static int substitute_commands(struct dotenv *d, const char *key, int line, stru
     const char *s = kc_buf_str(v);
     size_t n = v->len;
     size_t *match = paren_matches(s, n);
-    size_t counted = 0, rank = 0; /* rank: '(' seen in s[0, counted) */
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0;) {
         bool esc = s[i] == '\\' && i + 2 < n && s[i + 1] == '$' && s[i + 2] == '(';
@@ -271,9 +278,7 @@ static int substitute_commands(struct dotenv *d, const char *key, int line, stru
             kc_buf_addc(&o, s[i++]);
             continue;
         }
-        while (counted <= dollar + 1) /* the '(' positions asked for only grow */
-            rank += s[counted++] == '(';
-        size_t close = match[rank - 1];
+        size_t close = match[dollar + 1];
         if (close == dollar + 2) { /* "$()" is no substitution (dotenv needs a character) */
             kc_buf_add(&o, s + i, close + 1 - i);
             i = close + 1;
@@ -494,6 +499,9 @@ int kc_dotenv_parse(const char *text, size_t len, const char *file, struct kc_kv
 int kc_dotenv_run_sh(void *ud, const char *command, struct kc_buf *out, struct kc_err *err)
 {
     (void)ud;
+    if (kc_dotenv_is_secrets_command(command))
+        return kc_err_set(err, KC_ECONFIG,
+                          "'kamal secrets' runs inside kamal-c, and not from here");
     const char *argv[] = {"/bin/sh", "-c", command, NULL};
     struct kc_proc p = KC_PROC_INIT;
     struct kc_proc_result res;

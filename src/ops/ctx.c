@@ -3,6 +3,7 @@
 #include "kamal-c/ctx.h"
 #include "kamal-c/ops.h"
 #include "kamal-c/local.h"
+#include "kamal-c/ops_secrets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -328,7 +329,7 @@ int kc_ctx_secrets(struct kc_ctx *ctx, struct kc_err *err)
     pthread_mutex_lock(&ctx->lazy_mu);
     int rc = 0;
     if (!ctx->secrets.loaded) {
-        struct kc_dotenv_opts o = {.run = kc_ctx_run_shell,
+        struct kc_dotenv_opts o = {.run = kc_ctx_run_dotenv,
                                    .ud = ctx,
                                    .lookup_process_env = true,
                                    .on_value = redact_value};

@@ -110,12 +110,23 @@ static int spawn(struct kc_ctx *ctx, const struct kc_cmd *cmd, unsigned flags,
     p.on_line = t.show || (opts && opts->on_line) ? on_line : NULL;
     p.ud = &t;
     p.cancel = ctx->cancel;
+    p.stdin_inherit = opts && opts->stdin_from_terminal;
     if (verbose)
         kc_out_trace_cmd(ctx->out, KC_LOCAL_HOST, display);
     if (verbose && (flags & KC_SECRET_OUTPUT))
         kc_out_trace_output(ctx->out, KC_LOCAL_HOST,
                             "(output not shown: it may be derived from secrets)", false);
-    if (kc_proc_run(&p, &pr) != 0) {
+    int started;
+    if (ctx->local_transport) {
+        memset(&pr, 0, sizeof pr);
+        started =
+            ctx->local_transport->run(ctx->local_transport->ud, p.argv, opts ? opts->env : NULL,
+                                      p.stdin_data, p.stdin_len, res);
+        pr.status = res->status;
+    } else {
+        started = kc_proc_run(&p, &pr);
+    }
+    if (started != 0) {
         rc = kc_err_set(err, KC_EREMOTE, "could not run '%s': %s", argv.v[0], strerror(errno));
     } else {
         res->status = pr.status;

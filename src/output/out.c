@@ -83,7 +83,16 @@ void kc_out_add_secret(struct kc_out *o, const char *value)
     if (value == NULL || strlen(value) < 3)
         return;
     pthread_mutex_lock(&o->mu);
-    kc_strvec_push_unique(&o->secrets, value);
+    /* longest first: a value holding another (the JSON of a secrets fetch
+     * holds each value) is replaced whole before its parts are */
+    if (kc_strvec_push_unique(&o->secrets, value)) {
+        char **v = o->secrets.v;
+        for (size_t i = o->secrets.n - 1; i > 0 && strlen(v[i - 1]) < strlen(v[i]); i--) {
+            char *t = v[i - 1];
+            v[i - 1] = v[i];
+            v[i] = t;
+        }
+    }
     pthread_mutex_unlock(&o->mu);
 }
 
@@ -377,6 +386,15 @@ void kc_out_data(struct kc_out *o, const char *text, bool is_json)
     }
     fflush(o->out);
     free(s);
+    pthread_mutex_unlock(&o->mu);
+}
+
+void kc_out_reveal(struct kc_out *o, const char *text, bool is_json)
+{
+    pthread_mutex_lock(&o->mu);
+    fputs(text, o->out);
+    o->own_json |= is_json && o->format == KC_FMT_JSON;
+    fflush(o->out);
     pthread_mutex_unlock(&o->mu);
 }
 

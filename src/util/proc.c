@@ -59,7 +59,8 @@ static int open_pipes(const struct kc_proc *p, struct pipes *pp)
 static void child(const struct kc_proc *p, struct pipes *pp)
 {
     int devnull = open("/dev/null", O_RDWR);
-    dup2(pp->in[0] >= 0 ? pp->in[0] : devnull, 0);
+    if (pp->in[0] >= 0 || !p->stdin_inherit)
+        dup2(pp->in[0] >= 0 ? pp->in[0] : devnull, 0);
     dup2(pp->out[1], 1);
     switch (p->stderr_mode) {
     case KC_PROC_ERR_CAPTURE:

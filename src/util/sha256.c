@@ -119,3 +119,42 @@ char *kc_base64_mime(const void *data, size_t len)
         kc_buf_addc(&b, '\n');
     return kc_buf_detach(&b);
 }
+
+static int base64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+int kc_base64_decode(const char *s, struct kc_buf *out)
+{
+    unsigned v = 0;
+    int bits = 0;
+    kc_buf_add(out, "", 0);
+    for (; *s && *s != '='; s++) {
+        if (*s == '\n' || *s == '\r' || *s == ' ' || *s == '\t')
+            continue;
+        int d = base64_value(*s);
+        if (d < 0)
+            return -1;
+        v = (v << 6) | (unsigned)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            kc_buf_addc(out, (char)((v >> bits) & 0xff));
+        }
+    }
+    for (; *s; s++)
+        if (*s != '=' && *s != '\n' && *s != '\r' && *s != ' ' && *s != '\t')
+            return -1;
+    return 0;
+}

@@ -290,18 +290,37 @@ static void test_command_errors(void **state)
     expect_error("A=1\n\nB=$(fail)\n", 3, "command substitution in B failed: exited with status 3");
     expect_error("A=1\nB=\"x\ny\"\nC=$(echo oops\n", 4, "unterminated $( in the value of C");
     expect_error("A=$(echo (unbalanced)\n", 1, "unterminated $(");
-    expect_error("SECRETS=$(kamal secrets fetch --adapter 1password --from V/I A B)\n", 1,
-                 "'kamal secrets' substitutions are not supported by kamal-c yet");
-    expect_error("X=y\nSECRETS=\"$(  kamal  secrets extract A $SECRETS)\"\n", 2,
-                 "'kamal secrets' substitutions are not supported by kamal-c yet");
-    /* the refused command never runs */
-    struct parsed p;
-    parse(&p, "S=$(kamal secrets print)\n");
-    assert_int_equal(p.rc, KC_ECONFIG);
-    assert_int_equal(p.fake.ran.n, 0);
-    done(&p);
     /* an escaped unterminated $( is just text, backslash included */
     check_value("A=\\$(echo\n", "A", "\\$(echo");
+}
+
+/* `$(kamal secrets ...)` goes to the runner like any command (kamal-c's own
+ * runner runs it in-process), with the variables in it already expanded,
+ * and shell-escaped parentheses in them are no parentheses (Kamal's rule). */
+static void test_secrets_commands_reach_the_runner(void **state)
+{
+    (void)state;
+    struct parsed p;
+    parse(&p, "SECRETS='\\{\\\"V/I/A\\\":\\\"x\\)y\\\"\\}'\n" /* as fetch gives it */
+              "A=$(kamal secrets extract A $SECRETS)\n"
+              "B=\"$(  kamal-c  secrets fetch -a test B)\"\n");
+    assert_int_equal(p.rc, KC_ECONFIG); /* the fake runner knows no such command */
+    assert_int_equal(p.fake.ran.n, 1);
+    assert_string_equal(p.fake.ran.v[0],
+                        "kamal secrets extract A \\{\\\"V/I/A\\\":\\\"x\\)y\\\"\\}");
+    done(&p);
+    assert_true(kc_dotenv_is_secrets_command("kamal secrets fetch"));
+    assert_true(kc_dotenv_is_secrets_command("  kamal-c\tsecrets  extract A B"));
+    assert_false(kc_dotenv_is_secrets_command("kamal secrets"));
+    assert_false(kc_dotenv_is_secrets_command("kamalx secrets fetch"));
+    assert_false(kc_dotenv_is_secrets_command("echo kamal secrets fetch"));
+    /* the default (/bin/sh) runner refuses them: nothing runs */
+    struct kc_buf out = KC_BUF_INIT;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_dotenv_run_sh(NULL, "kamal secrets print", &out, &err), KC_ECONFIG);
+    assert_non_null(strstr(err.msg, "runs inside kamal-c"));
+    kc_err_release(&err);
+    kc_buf_release(&out);
 }
 
 static void test_bad_lines(void **state)
@@ -384,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_interpolation),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_command_errors),
+        cmocka_unit_test(test_secrets_commands_reach_the_runner),
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_shell_runner),
         cmocka_unit_test(test_expansion_is_bounded),

@@ -64,6 +64,27 @@ static void test_secrets_never_printed(void **state)
     free(s.ebuf);
 }
 
+/* A value that holds another (the JSON of `secrets fetch` holds each value)
+ * is replaced whole, whatever the order they were registered in; `secrets`
+ * verbs reveal on purpose. */
+static void test_longest_secret_first_and_reveal(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, 0);
+    kc_out_add_secret(&s.o, "inner-value");
+    kc_out_add_secret(&s.o, "{\"k\":\"inner-value\"}");
+    char *r = kc_out_redact(&s.o, "x {\"k\":\"inner-value\"} y inner-value");
+    assert_string_equal(r, "x [REDACTED] y [REDACTED]");
+    free(r);
+    kc_out_reveal(&s.o, "inner-value\n", false);
+    fflush(s.out);
+    assert_string_equal(s.obuf, "inner-value\n");
+    close_sink(&s);
+    free(s.obuf);
+    free(s.ebuf);
+}
+
 static void test_json_document(void **state)
 {
     (void)state;
@@ -161,6 +182,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secrets_never_printed),
+        cmocka_unit_test(test_longest_secret_first_and_reveal),
         cmocka_unit_test(test_json_document),
         cmocka_unit_test(test_summary_and_quiet),
         cmocka_unit_test(test_quiet_keeps_problem_lines),

@@ -61,6 +61,19 @@ static void test_base64_mime(void **state)
     /* Ruby's encode64 wraps at 60 output characters */
     assert_int_equal(strchr(s, '\n') - s, 60);
     free(s);
+    /* and back (gcloud's payload.data): padding and line breaks allowed */
+    struct kc_buf b = KC_BUF_INIT;
+    assert_int_equal(kc_base64_decode("aGVs\nbG8=", &b), 0);
+    assert_string_equal(kc_buf_str(&b), "hello");
+    kc_buf_reset(&b);
+    assert_int_equal(kc_base64_decode("", &b), 0);
+    assert_string_equal(kc_buf_str(&b), "");
+    kc_buf_reset(&b);
+    assert_int_equal(kc_base64_decode("YQ", &b), 0);
+    assert_string_equal(kc_buf_str(&b), "a");
+    kc_buf_reset(&b);
+    assert_int_equal(kc_base64_decode("a*b=", &b), -1);
+    kc_buf_release(&b);
 }
 
 static void test_nearest(void **state)
