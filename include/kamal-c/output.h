@@ -39,6 +39,7 @@ struct kc_out {
     struct kc_strvec secrets;
     struct kc_out_host *hosts; /* in order of first report */
     size_t nhosts, caphosts;
+    struct kc_strvec host_names; /* hosts[i].host, in the same order: the lookup */
     struct kc_strvec messages; /* JSON: info/warn lines not tied to a host */
     struct kc_kvlist counts;   /* outcome -> count, for the summary */
     bool show_finished;        /* print "Finished in" at the end (text) */

@@ -65,6 +65,7 @@ void kc_out_release(struct kc_out *o)
     for (size_t i = 0; i < o->nhosts; i++)
         host_release(&o->hosts[i]);
     free(o->hosts);
+    kc_strvec_release(&o->host_names);
     free(o->command);
     kc_strvec_release(&o->secrets);
     kc_strvec_release(&o->messages);
@@ -120,9 +121,10 @@ char *kc_out_redact(struct kc_out *o, const char *s)
 
 static struct kc_out_host *host_rec(struct kc_out *o, const char *host)
 {
-    for (size_t i = 0; i < o->nhosts; i++)
-        if (strcmp(o->hosts[i].host, host) == 0)
-            return &o->hosts[i];
+    ssize_t known = kc_strvec_index(&o->host_names, host);
+    if (known >= 0)
+        return &o->hosts[known];
+    kc_strvec_push(&o->host_names, host);
     kc_xgrow((void **)&o->hosts, &o->caphosts, o->nhosts + 1, sizeof(*o->hosts));
     struct kc_out_host *h = &o->hosts[o->nhosts++];
     memset(h, 0, sizeof *h);

@@ -12,6 +12,7 @@ struct kc_fleet {
     struct kc_fleet_opts opts;
     struct kc_host **hosts;
     size_t n, cap;
+    struct kc_strvec names; /* hosts[i]->name, in the same order: the lookup */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int starting; /* connection starts in flight */
@@ -51,6 +52,7 @@ void kc_fleet_free(struct kc_fleet *f)
     for (size_t i = 0; i < f->n; i++)
         host_free(f->hosts[i]);
     free(f->hosts);
+    kc_strvec_release(&f->names);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
@@ -70,9 +72,9 @@ static void copy_vec(struct kc_strvec *dst, const struct kc_strvec *src)
 
 struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct kc_ssh_opts *ssh)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->hosts[i]->name, name) == 0)
-            return f->hosts[i];
+    ssize_t known = kc_strvec_index(&f->names, name);
+    if (known >= 0)
+        return f->hosts[known];
     struct kc_host *h = kc_xcalloc(1, sizeof *h);
     h->fleet = f;
     h->name = kc_xstrdup(name);
@@ -88,6 +90,7 @@ struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct
     }
     kc_xgrow((void **)&f->hosts, &f->cap, f->n + 1, sizeof(*f->hosts));
     f->hosts[f->n++] = h;
+    kc_strvec_push(&f->names, name);
     return h;
 }
 
