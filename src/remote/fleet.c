@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 struct kc_fleet {
     struct kc_out *out;
@@ -62,7 +63,6 @@ bool kc_fleet_dry_run(const struct kc_fleet *f)
 {
     return f->opts.dry_run;
 }
-
 
 static void copy_vec(struct kc_strvec *dst, const struct kc_strvec *src)
 {
@@ -448,14 +448,33 @@ int kc_code_worst(int a, int b)
     return a ? a : b;
 }
 
-#define KC_MAX_WORKERS 64
+/* Every host of a run gets its own worker, up to this many: a host waits for
+ * a free worker only in fleets larger than that (connection starts are capped
+ * apart, by max_starts). */
+#define KC_MAX_WORKERS 256
+
+/* Each open session holds a socket (a jump host adds a socketpair and its own
+ * connection) and sessions stay open for the whole run: make sure the soft
+ * limit on open files allows that for every host of the fleet, up to the hard
+ * limit (the usual soft limit, 1024, would end a fleet of ~300 hosts behind a
+ * jump host with "too many open files"). */
+static void reserve_fds(size_t hosts)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)hosts * 4 + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
 
 int kc_fleet_each(struct kc_fleet *f, struct kc_host *const *hosts, size_t n, kc_host_fn fn,
                   void *ud, struct kc_err *errs)
 {
-    (void)f;
     if (n == 0)
         return 0;
+    if (!f->opts.transport)
+        reserve_fds(f->n);
     struct each_job job = {
         hosts, n, 0, fn, ud, errs, kc_xcalloc(n, sizeof(int)), PTHREAD_MUTEX_INITIALIZER};
     size_t nthreads = n < KC_MAX_WORKERS ? n : KC_MAX_WORKERS;
