@@ -462,8 +462,11 @@ static void print_summary(struct kc_out *o, double secs)
             const struct kc_out_group *g = &o->groups[i];
             if (is_problem(g->outcome) != (bool)problems)
                 continue;
-            kc_buf_addf(&b, "%s %zu %s", first ? "" : after_names ? ";" : ",", g->count,
-                        g->outcome);
+            kc_buf_addf(&b, "%s %zu %s",
+                        first         ? ""
+                        : after_names ? ";"
+                                      : ",",
+                        g->count, g->outcome);
             if (problems)
                 add_names(&b, &g->hosts);
             first = false;
