@@ -118,6 +118,11 @@ void kc_kvlist_release(struct kc_kvlist *l);
 
 /* Small string helpers. */
 bool kc_streq(const char *a, const char *b); /* NULL-safe */
+/* strcmp with runs of digits compared as numbers: "10.0.0.9" < "10.0.0.10",
+ * "web-2" < "web-10". */
+int kc_natural_cmp(const char *a, const char *b);
+/* kc_natural_cmp for qsort and kc_strvec_sort over char * elements. */
+int kc_natural_cmp_ptr(const void *a, const void *b);
 bool kc_starts_with(const char *s, const char *prefix);
 bool kc_ends_with(const char *s, const char *suffix);
 /* Levenshtein distance, for "did you mean" suggestions. */

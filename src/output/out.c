@@ -417,7 +417,9 @@ void kc_out_error(struct kc_out *o, const struct kc_err *err)
 
 /* Hosts that failed without a result of that kind (server exec, a failed
  * step before any result) count under their error; when no host reported a
- * result, the others count as "ok". Runs once, at the end. */
+ * result, the others count as "ok". Each group's hosts are then sorted
+ * ("10.0.0.9" before "10.0.0.10"): they came in the order hosts finished.
+ * Runs once, at the end. */
 static void settle_groups(struct kc_out *o)
 {
     bool any_results = o->ngroups > 0, any_error = false;
@@ -436,6 +438,8 @@ static void settle_groups(struct kc_out *o)
     for (size_t i = 0; !any_results && any_error && i < o->nhosts; i++)
         if (o->hosts[i].error == NULL)
             count_outcome(o, o->hosts[i].host, "ok");
+    for (size_t g = 0; g < o->ngroups; g++)
+        kc_strvec_sort(&o->groups[g].hosts, kc_natural_cmp_ptr);
 }
 
 /* ": h1, h2, h3", at most KC_OUT_NAMED names, then "and N more" */

@@ -84,6 +84,18 @@ static void test_strvec_index(void **state)
     assert_null(all.index);
 }
 
+static void test_natural_cmp(void **state)
+{
+    (void)state;
+    assert_true(kc_natural_cmp("10.0.0.9", "10.0.0.10") < 0);
+    assert_true(kc_natural_cmp("10.0.1.2", "10.0.0.10") > 0);
+    assert_true(kc_natural_cmp("web-2", "web-10") < 0);
+    assert_true(kc_natural_cmp("web-02", "web-2") == 0);
+    assert_true(kc_natural_cmp("web", "web-1") < 0);
+    assert_true(kc_natural_cmp("b", "a10") > 0);
+    assert_int_equal(kc_natural_cmp("h1", "h1"), 0);
+}
+
 static void test_sha256(void **state)
 {
     (void)state;
@@ -137,9 +149,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_cap),      cmocka_unit_test(test_strvec_split_join),
-        cmocka_unit_test(test_strvec_index), cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_base64_mime),  cmocka_unit_test(test_nearest),
-        cmocka_unit_test(test_err_format),
+        cmocka_unit_test(test_strvec_index), cmocka_unit_test(test_natural_cmp),
+        cmocka_unit_test(test_sha256),       cmocka_unit_test(test_base64_mime),
+        cmocka_unit_test(test_nearest),      cmocka_unit_test(test_err_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
