@@ -42,9 +42,9 @@ if [[ -x tests/fuzz/run.sh ]]; then
   record "$(grep -E '^fuzz:' build/fuzz.log | tail -1)"
 fi
 
-step "end-to-end: test bed up (3 hosts, registry, builder)"
+step "end-to-end: test bed up (3 hosts, 20 sshd-only hosts for test_fanout, registry, builder)"
 trap 'tests/e2e/hosts.sh down >/dev/null 2>&1 || true' EXIT
-tests/e2e/hosts.sh up 3
+tests/e2e/hosts.sh up 3 --sshd-only 20
 tests/e2e/seed-images.sh
 
 if [[ -x tests/e2e/remote/run.sh ]]; then

@@ -27,11 +27,10 @@
 #                            small-disk | normal-disk       dockerd on a small tmpfs data-root (full-disk tests)
 #                            heal                           undo every fault above
 #
-# An sshd-only host (for fan-out: ~8 MiB instead of ~130) has its own netns, address, sshd,
-# /run, /tmp and hostname kc-hN, but no dockerd: for docker and files it is another address of
-# h1 (its sessions get DOCKER_HOST=h1's socket and h1's home as /root), so a verb that needs
-# docker works there and sees h1's containers. N >= 1 when M > 0. Hosts number up to 244
-# (10.213.B.254).
+# An sshd-only host (for fan-out: ~10 MiB instead of ~130) has its own netns, address, sshd,
+# /run, /tmp, home and hostname kc-hN, but no dockerd: docker in its sessions says "Cannot
+# connect to the Docker daemon", as on a server whose docker is stopped. Hosts number up to 244
+# (h244 = 10.213.B.254).
 #
 # Environment: KC_BED (which bed, default 0; see below), KC_DIR (state, default /tmp/kc;
 # keep it short: unix socket paths), KC_KEYS (client + host keys, default /tmp/kc-keys; kept
@@ -88,7 +87,6 @@ ip_of() { echo "$NET.$((10 + $1))"; }
 hdir() { echo "$K/h$1"; }
 # an sshd-only host says so in its file `kind`; the hosts with a dockerd have none
 sshd_only() { [[ -e $K/h$1/kind ]]; }
-ALIAS=1                            # the docker host behind every sshd-only host
 pid_of() { [[ -s $1 ]] && cat "$1"; }
 # A process counts as gone once it is a zombie: our daemons are re-parented to PID 1, which
 # may reap late, and `kill -0` succeeds on a zombie.
@@ -251,11 +249,9 @@ EOF
 
 # ------------------------------------------------------------------------------- one host
 write_sshd_config() {
-  local i=$1 H ip path sock
+  local i=$1 H ip path
   H=$(hdir "$i"); ip=$(ip_of "$i")
   path=$SESSION_PATH
-  sock=$H/docker.sock
-  sshd_only "$i" && sock=$(hdir "$ALIAS")/docker.sock
   [[ -e $H/fault.nodocker ]] && path=$H/path-nodocker:/usr/sbin:/sbin
   cat >"$H/sshd_config.tmp" <<EOF
 ListenAddress $ip:22
@@ -268,7 +264,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 AuthorizedKeysFile $K/authorized_keys
-SetEnv DOCKER_HOST=unix://$sock KC_HOST=h$i PATH=$path KC_PATH=$path
+SetEnv DOCKER_HOST=unix://$H/docker.sock KC_HOST=h$i PATH=$path KC_PATH=$path
 UseDNS no
 PrintMotd no
 PrintLastLog no
@@ -303,15 +299,15 @@ host_create() {  # host_create I [sshd]: a fresh host: state dir, netns, veth, c
   local i=$1 kind=${2:-} H ip ns=$NSP$1 cg
   H=$(hdir "$i"); ip=$(ip_of "$i")
   host_stop "$i"                                 # clean up a half-started or stale host
-  if [[ -n $kind ]]; then                         # sshd-only: h1's home is its /root
-    mkdir -p "$H" "$(hdir "$ALIAS")/home"; echo "$kind" >"$H/kind"
+  mkdir -p "$H/home" "$H/tmp"
+  chmod 700 "$H/home"; chmod 1777 "$H/tmp"
+  if [[ -n $kind ]]; then
+    echo "$kind" >"$H/kind"
   else
     rm -f "$H/kind"
-    mkdir -p "$H/home" "$H/data" "$H/etc-docker/certs.d/$REG"
-    chmod 700 "$H/home"
+    mkdir -p "$H/data" "$H/etc-docker/certs.d/$REG"
     cp "$K/registry/ca.crt" "$H/etc-docker/certs.d/$REG/ca.crt"
   fi
-  mkdir -p "$H/tmp"; chmod 1777 "$H/tmp"
   [[ -f $KEYS/h${i}_host_ed25519_key ]] ||
     ssh-keygen -q -t ed25519 -N '' -C "kc-h$i" -f "$KEYS/h${i}_host_ed25519_key"
   install -m 600 "$KEYS/h${i}_host_ed25519_key" "$H/ssh_host_ed25519_key"
@@ -342,7 +338,7 @@ host_init() {    # runs inside the host's netns and its fresh mount + UTS namesp
   # (/run/containerd/containerd.sock would make dockerd 20.10 use it instead of its own)
   mount -t tmpfs -o mode=0755,size=64m kc-run /run
   mkdir -p /run/sshd /run/lock
-  if sshd_only "$i"; then host_init_common "$i" "$(hdir "$ALIAS")/home" "$rc"; return; fi
+  if sshd_only "$i"; then host_init_common "$i" "$rc"; return; fi
   mkdir -p /run/.cg
   # a sysfs for this netns (dockerd reads /sys/class/net), with the cgroup mounts kept
   mount --rbind /sys/fs/cgroup /run/.cg
@@ -352,16 +348,16 @@ host_init() {    # runs inside the host's netns and its fresh mount + UTS namesp
   # per-host /etc/docker (key.json, certs.d/<registry>/ca.crt), $HOME, resolver, profile.d
   [[ -d /etc/docker ]] || mkdir -p /etc/docker
   mount --bind "$H/etc-docker" /etc/docker
-  host_init_common "$i" "$H/home" "$rc"
+  host_init_common "$i" "$rc"
 }
 
-# host_init_common I HOME RESOLV: what every host gets: HOME as /root, our resolv.conf at
+# host_init_common I RESOLV: what every host gets: its home as /root, our resolv.conf at
 # RESOLV (the machine's, resolved before /run was replaced), profile.d, its own /tmp, hostname,
 # anchor, sshd (and dockerd on a host that has one)
 host_init_common() {
-  local i=$1 home=$2 rc=$3 H
+  local i=$1 rc=$2 H
   H=$(hdir "$i")
-  mount --bind "$home" /root
+  mount --bind "$H/home" /root
   if [[ ! -e $rc ]]; then mkdir -p "$(dirname "$rc")"; : >"$rc"; fi
   mount --bind "$K/resolv.conf" "$rc"
   [[ -d /etc/profile.d ]] && mount --bind "$K/profile.d" /etc/profile.d
@@ -789,7 +785,6 @@ cmd_exec() {
   check_id "$i"; shift
   (($# > 0)) || die "usage: hosts.sh exec N CMD..."
   H=$(hdir "$i")
-  sshd_only "$i" && H=$(hdir "$ALIAS")
   in_host "$i" env -u DOCKER_CONFIG -u DOCKER_CONTEXT HOME=/root PATH="$SESSION_PATH" \
     DOCKER_HOST="unix://$H/docker.sock" KC_HOST="h$i" "$@"
 }
