@@ -4,7 +4,9 @@
 #   bash bench/run.sh                     everything, on test bed 2 (10.213.2.0/24)
 #   HOSTS="1 3" RUNS=20 bash bench/run.sh fewer hosts / runs
 #   ONLY="a c" bash bench/run.sh          some sections: a version, b config load, c server
-#                                         exec, d no-op accessory boot, s session latency
+#                                         exec, d no-op accessory boot, s session latency,
+#                                         f fleets of 10/50/100 hosts (not run by default)
+#   ONLY=f bash bench/run.sh              the fleet section alone (~15 min on a loaded machine)
 #   KAMAL_C=/path/to/kamal-c bash bench/run.sh   measure another binary (a patched build)
 #
 # Settings (environment):
@@ -16,7 +18,12 @@
 #   BUILD       build directory (default <repo>/build-bench), RelWithDebInfo
 #   KAMAL_C     the binary to measure (default $BUILD/kamal-c, built here)
 #   KC_BENCH_DOWN=1   take the bed down at the end
+#   FLEET       fleet sizes for f (default "10 50 100"; at most 244)
+#   FLEET_DOCKER  hosts with a dockerd in every fleet (default 3): h1..h3 carry the accessory,
+#               the rest are sshd-only hosts (hosts.sh up N --sshd-only M)
+#   FLEET_RUNS  timed runs per command in f (default 10, after 2 warm-up)
 #
+# Section f needs parallel-ssh (Debian's pssh) and /usr/bin/time (Debian's time).
 # Needs root (the bed), hyperfine, python3. Builds kamal-c, bench/floor and
 # bench/session_latency, brings the bed up (idempotent) and seeds its images, then
 # measures with hyperfine: medians are the headline numbers (the machine has 2 cores and
@@ -53,6 +60,25 @@ for n in $HOSTS; do
   [[ $n =~ ^[1-9][0-9]?$ ]] || die "HOSTS: '$n' is not a host count (1..99)"
   ((n > max_hosts)) && max_hosts=$n
 done
+FLEET=${FLEET:-"10 50 100"}
+FLEET_DOCKER=${FLEET_DOCKER:-3}
+FLEET_RUNS=${FLEET_RUNS:-10}
+max_fleet=0
+if want f; then
+  command -v parallel-ssh >/dev/null || die "section f needs parallel-ssh (apt-get install pssh)"
+  [[ -x /usr/bin/time ]] || die "section f needs /usr/bin/time (apt-get install time)"
+  for n in $FLEET; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] && ((n <= 244 && n >= FLEET_DOCKER)) ||
+      die "FLEET: '$n' is not a fleet size ($FLEET_DOCKER..244)"
+    ((n > max_fleet)) && max_fleet=$n
+  done
+fi
+# the bed: docker hosts for c, d and f's accessory hosts, then sshd-only hosts up to the largest fleet
+bed_docker=$max_hosts
+want c || want d || want s || bed_docker=0
+((bed_docker >= FLEET_DOCKER || max_fleet == 0)) || bed_docker=$FLEET_DOCKER
+((bed_docker > 0)) || bed_docker=1
+bed_sshd=$((max_fleet > bed_docker ? max_fleet - bed_docker : 0))
 
 # ---- build ----------------------------------------------------------------------------------
 log "building in $BUILD"
@@ -72,8 +98,9 @@ SESSION_LATENCY=$BUILD/session_latency
 [[ -x $KAMAL_C ]] || die "no binary at $KAMAL_C"
 
 # ---- the bed --------------------------------------------------------------------------------
-log "bed $KC_BED: up $max_hosts"
-"$HOSTS_SH" up "$max_hosts" >/dev/null 2>&1 || die "hosts.sh up $max_hosts failed (KC_BED=$KC_BED)"
+log "bed $KC_BED: up $bed_docker --sshd-only $bed_sshd"
+"$HOSTS_SH" up "$bed_docker" --sshd-only "$bed_sshd" >/dev/null 2>&1 ||
+  die "hosts.sh up $bed_docker --sshd-only $bed_sshd failed (KC_BED=$KC_BED)"
 "$REPO/tests/e2e/seed-images.sh" >/dev/null 2>&1 || die "seed-images.sh failed"
 want_bed=$KC_BED
 eval "$("$HOSTS_SH" env)"
@@ -301,6 +328,131 @@ if want d; then
   # shellcheck disable=SC2046 # one argument per host
   "$FLOOR" -t 'docker ps' $(hosts_list "$max_hosts") >"$WORK/phases.txt" 2>&1 || true
 fi
+# ---- f: fleets of 10, 50, 100 hosts ---------------------------------------------------------
+# make_fleet N: servers h1..hN; the two accessories only on h1..h$FLEET_DOCKER (hosts with a
+# dockerd; the others are sshd-only hosts, or docker hosts without the accessory). deploy.yml
+# keeps the default sshkit.max_concurrent_starts (30), deploy-wide.yml raises it to N.
+make_fleet() {
+  local n=$1 d=$WORK/f$1 h acc
+  mkdir -p "$d/config" "$d/.kamal"
+  printf 'KAMAL_REGISTRY_PASSWORD=%s\nDB_PASSWORD=bench-secret\n' "$KC_REGISTRY_PASSWORD" \
+    >"$d/.kamal/secrets"
+  acc=$(hosts_list "$FLEET_DOCKER" | sed 's/ /, /g')
+  {
+    printf 'service: bench\nimage: kc/web\nservers:\n  web:\n'
+    for h in $(hosts_list "$n"); do echo "    - $h"; done
+    cat <<EOF
+registry:
+  server: $KC_REGISTRY
+  username: $KC_REGISTRY_USER
+  password:
+    - KAMAL_REGISTRY_PASSWORD
+builder:
+  arch: amd64
+ssh:
+  config: $KC_SSH_CONFIG
+accessories:
+  db:
+    image: $KC_REGISTRY/kc/web:1
+    hosts: [$acc]
+    env:
+      clear:
+        GREETING: hello
+      secret:
+        - DB_PASSWORD
+  cache:
+    image: $KC_REGISTRY/kc/web:2
+    hosts: [$acc]
+EOF
+  } >"$d/config/deploy.yml"
+  { cat "$d/config/deploy.yml"; printf 'sshkit:\n  max_concurrent_starts: %s\n' "$n"; } \
+    >"$d/config/deploy-wide.yml"
+  hosts_list "$n" | tr ' ' '\n' >"$d/hosts.txt"
+  hosts_list "$FLEET_DOCKER" | tr ' ' '\n' >"$d/docker-hosts.txt"
+}
+# pssh_script N NAME HOSTFILE CMDFILE: a script running CMDFILE's command on every host of
+# HOSTFILE with parallel-ssh -p 100 (the command goes to a remote `sh` on stdin, so it needs no
+# quoting), for hyperfine
+pssh_script() {
+  local f=$WORK/f$1/pssh-$2.sh
+  printf 'exec parallel-ssh -p 100 -t 60 -h %q -x %q -I sh <%q >/dev/null\n' "$3" \
+    "-F $KC_SSH_CONFIG" "$4" >"$f"
+  echo "$f"
+}
+# peak_rss DIR ARGS...: kamal-c's peak RSS in MB (/usr/bin/time -v), one run
+peak_rss() {
+  local dir=$1 kb
+  shift
+  (cd "$dir" && /usr/bin/time -v -o "$WORK/rss.txt" "$KAMAL_C" "$@" >/dev/null 2>&1) || true
+  kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/rss.txt")
+  python3 -c "print('%.1f' % ($kb / 1024))"
+}
+fcell() { printf '**%s**' "$(hstat "$1" "$2" median)"; }
+# frow NAME WHAT N: one row from hyperfine run NAME (kamal-c, kamal-c wide, floor, floor -q,
+# parallel-ssh) and the peak RSS in RSS_DEF / RSS_WIDE
+frow() {
+  local name=$1 what=$2 n=$3 k kw f p r rw rp
+  k=$(hstat "$name" 0 median) kw=$(hstat "$name" 1 median)
+  f=$(hstat "$name" 2 median) p=$(hstat "$name" 4 median)
+  r=$(ratio "$k" "$f") rw=$(ratio "$kw" "$f")
+  rp=$(python3 -c "print('%.1f' % ($p / min($k, $kw)))")
+  T_FLEET+=("| f | $what | $n | $(fcell "$name" 0) | $(fcell "$name" 1) | $(fcell "$name" 2) | $(fcell "$name" 3) | $(fcell "$name" 4) | $RSS_DEF / $RSS_WIDE | ${r} × / ${rw} × $(verdict "$r <= 1.2 and $rw <= 1.2"); parallel-ssh = ${rp} × kamal-c $(verdict "$p > max($k, $kw)") |")
+}
+declare -a T_FLEET=()
+if want f; then
+  for n in $FLEET; do
+    make_fleet "$n"
+    d=$WORK/f$n
+    hl=$(hosts_list "$n") dl=$(hosts_list "$FLEET_DOCKER") primary=$(host_ip 1)
+    log "f) $n hosts: server exec true"
+    (cd "$d" && "$KAMAL_C" server exec true >"$WORK/fexec$n.check" 2>&1) ||
+      { cat "$WORK/fexec$n.check" >&2; die "server exec true on $n hosts failed"; }
+    echo true >"$d/true.cmd"
+    RSS_DEF=$(peak_rss "$d" server exec true)
+    RSS_WIDE=$(peak_rss "$d" -c config/deploy-wide.yml server exec true)
+    HF_RUNS=$FLEET_RUNS HF_WARMUP=2 hf "fexec$n" "$d" -N "$KAMAL_C server exec true" \
+      "$KAMAL_C -c config/deploy-wide.yml server exec true" "$FLOOR true $hl" \
+      "$FLOOR -q true $hl" "bash $(pssh_script "$n" exec "$d/hosts.txt" "$d/true.cmd")"
+    frow "fexec$n" "\`server exec true\` (every host)" "$n"
+
+    log "f) $n hosts: lock status"
+    out=$(cd "$d" && "$KAMAL_C" lock status 2>&1) || die "lock status on $n hosts failed: $out"
+    [[ $out == *"There is no deploy lock"* ]] || die "lock status: unexpected: $out"
+    # kamal-c's lock read (not traced: KC_QUIET) as commands/host.c builds it, and '|| true':
+    # it exits 1 when there is no lock, which floor and parallel-ssh would count as a failure
+    echo 'test -d .kamal/lock-bench && ( cat .kamal/lock-bench/details || true ) || true' \
+      >"$d/lock.cmd"
+    echo "$primary" >"$d/primary.txt"
+    RSS_DEF=$(peak_rss "$d" lock status)
+    RSS_WIDE=$(peak_rss "$d" -c config/deploy-wide.yml lock status)
+    HF_RUNS=$FLEET_RUNS HF_WARMUP=2 hf "flock$n" "$d" -N "$KAMAL_C lock status" \
+      "$KAMAL_C -c config/deploy-wide.yml lock status" "$FLOOR -f $d/lock.cmd $primary" \
+      "$FLOOR -q -f $d/lock.cmd $primary" \
+      "bash $(pssh_script "$n" lock "$d/primary.txt" "$d/lock.cmd")"
+    frow "flock$n" "\`lock status\` (reads the primary host only; floor and parallel-ssh: that read there)" "$n"
+
+    log "f) $n hosts: no-op accessory boot all"
+    (cd "$d" && "$KAMAL_C" accessory boot all >"$WORK/fboot$n.first" 2>&1) ||
+      { cat "$WORK/fboot$n.first" >&2; die "the first boot on $n hosts failed"; }
+    (cd "$d" && "$KAMAL_C" -v accessory boot all >"$WORK/fboot$n.check" 2>&1) ||
+      die "the no-op boot on $n hosts failed"
+    unchanged=$(grep -c ': unchanged' "$WORK/fboot$n.check" || true)
+    ((unchanged == 2 * FLEET_DOCKER)) ||
+      { cat "$WORK/fboot$n.check" >&2; die "expected $((2 * FLEET_DOCKER)) unchanged"; }
+    ! grep -q 'lock' "$WORK/fboot$n.check" || die "the no-op boot touched the lock"
+    (($(grep -c '\] \$ ' "$WORK/fboot$n.check") == FLEET_DOCKER)) ||
+      die "the no-op boot ran commands on other hosts than the accessory's"
+    sed -n 's/^\[[^]]*\] \$ //p' "$WORK/fboot$n.check" | sort -u >"$d/probe.cmd"
+    (($(wc -l <"$d/probe.cmd") == 1)) || die "the probe differs between hosts"
+    RSS_DEF=$(peak_rss "$d" accessory boot all)
+    RSS_WIDE=$(peak_rss "$d" -c config/deploy-wide.yml accessory boot all)
+    HF_RUNS=$FLEET_RUNS HF_WARMUP=2 hf "fboot$n" "$d" -N "$KAMAL_C accessory boot all" \
+      "$KAMAL_C -c config/deploy-wide.yml accessory boot all" "$FLOOR -f $d/probe.cmd $dl" \
+      "$FLOOR -q -f $d/probe.cmd $dl" \
+      "bash $(pssh_script "$n" probe "$d/docker-hosts.txt" "$d/probe.cmd")"
+    frow "fboot$n" "no-op \`accessory boot all\` (2 accessories on h1..h$FLEET_DOCKER, the hosts with a dockerd: one probe each, no lock; floor and parallel-ssh: kamal-c's probe there)" "$n"
+  done
+fi
 if want s; then
   log "s) session latency on $(host_ip 1)"
   "$SESSION_LATENCY" -n 50 -w 5 "$(host_ip 1)" >"$WORK/session.txt" 2>&1 || true
@@ -330,9 +482,26 @@ others=$(ip netns list 2>/dev/null | grep -cv "^kc$KC_BED-" || true)
   echo "floor -q = the same with the first channel opened with TCP_QUICKACK (see bench/README.md)."
   echo "OpenSSH = \`ssh -F <bed ssh_config> HOST CMD &\` for every host, then \`wait\`."
   echo
-  echo "| | what | kamal-c | floor | floor -q | OpenSSH | target | result |"
-  echo "|---|---|---|---|---|---|---|---|"
-  printf '%s\n' "${T_MAIN[@]}"
+  if ((${#T_MAIN[@]})); then
+    echo "| | what | kamal-c | floor | floor -q | OpenSSH | target | result |"
+    echo "|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${T_MAIN[@]}"
+  fi
+  if ((${#T_FLEET[@]})); then
+    echo
+    echo "Fleets (section f, FLEET=\"$FLEET\", $FLEET_RUNS runs after 2 warm-up): h1..h$FLEET_DOCKER have a"
+    echo "dockerd and carry the two accessories, the other hosts are sshd-only (hosts.sh up"
+    echo "N --sshd-only M). Medians in ms. kamal-c = the default \`sshkit.max_concurrent_starts\` (30);"
+    echo "wide = raised to the fleet size (deploy-wide.yml). floor / floor -q = \`bench/floor\` on the"
+    echo "same hosts with the same remote command; parallel-ssh = Debian's \`parallel-ssh -p 100\`"
+    echo "(OpenSSH underneath), the command sent to a remote \`sh\` on stdin. RSS = kamal-c's peak"
+    echo "resident set (\`/usr/bin/time -v\`), default / wide, one run each. Ratios are kamal-c ÷ floor"
+    echo "(default / wide; target ≤ 1.2) and parallel-ssh ÷ the faster kamal-c (target: > 1)."
+    echo
+    echo "| | what | hosts | kamal-c | kamal-c wide | floor | floor -q | parallel-ssh | RSS MB | result |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${T_FLEET[@]}"
+  fi
   if [[ -s $WORK/session.txt ]]; then
     echo
     echo "Session latency (\`bench/session_latency\`):"

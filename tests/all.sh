@@ -51,9 +51,9 @@ fi
 step "a local AWS Secrets Manager for the secrets test (PyPI's moto and awscli, cached)"
 tests/e2e/aws-local.sh install
 
-step "end-to-end: test bed up (3 hosts, registry, builder)"
+step "end-to-end: test bed up (3 hosts, 20 sshd-only hosts for test_fanout, registry, builder)"
 trap 'tests/e2e/hosts.sh down >/dev/null 2>&1 || true' EXIT
-tests/e2e/hosts.sh up 3
+tests/e2e/hosts.sh up 3 --sshd-only 20
 tests/e2e/seed-images.sh
 
 if [[ -x tests/e2e/remote/run.sh ]]; then

@@ -294,8 +294,9 @@ struct kc_config {
     size_t nroles;
     struct kc_server *servers; /* every host of servers, in config order, unique;
                                   tags are the union over its roles */
-    size_t nservers;
-    struct kc_strvec hosts; /* all hosts: roles' and accessories', unique, ordered */
+    size_t nservers, capservers;
+    struct kc_strvec server_names; /* servers[i].host, in the same order: the lookup */
+    struct kc_strvec hosts;        /* all hosts: roles' and accessories', unique, ordered */
     struct kc_env env;
     struct kc_env *env_tags; /* env.tags values, parallel to env_tag_keys */
     struct kc_strvec env_tag_keys;

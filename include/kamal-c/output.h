@@ -39,8 +39,10 @@ struct kc_out {
     struct kc_strvec secrets;
     struct kc_out_host *hosts; /* in order of first report */
     size_t nhosts, caphosts;
+    struct kc_strvec host_names; /* hosts[i].host, in the same order: the lookup */
     struct kc_strvec messages; /* JSON: info/warn lines not tied to a host */
-    struct kc_kvlist counts;   /* outcome -> count, for the summary */
+    struct kc_out_group *groups; /* outcome -> count and hosts, for the summary */
+    size_t ngroups, capgroups;
     bool show_finished;        /* print "Finished in" at the end (text) */
     bool keep_headers;         /* -q keeps block headers (details, audit of several hosts) */
 };
@@ -91,10 +93,16 @@ void kc_out_reveal(struct kc_out *o, const char *text, bool is_json);
 /* The top-level error, printed once (text: "kamal-c: error: ..." plus the
  * hint, the command and the remote stderr where known). */
 void kc_out_error(struct kc_out *o, const struct kc_err *err);
-/* Closing: text prints the summary ("3 hosts: 2 unchanged, 1 booted") when
- * results were reported and "Finished in N.N s" when show_finished; JSON
- * prints the document. Returns exit_code, or 1 when stdout could not be
- * written (ENOSPC, EIO; a closed pipe is ignored). */
+/* Closing: text prints the summary when results were reported or a host
+ * failed, else "Finished in N.N s" when show_finished. The summary counts
+ * the results by outcome and names the hosts of the outcomes someone has to
+ * act on, at most KC_OUT_NAMED of them each: "100 hosts: 197 unchanged, 3
+ * failed: h1, h2, h3 (1.2 s)"; a host that failed without a result counts
+ * under its error ("failed", "unreachable"), and without any results the
+ * others count as "ok". JSON prints the document, whose "outcomes" lists
+ * every host of every outcome. Returns exit_code, or 1 when stdout could not
+ * be written (ENOSPC, EIO; a closed pipe is ignored). */
+#define KC_OUT_NAMED 10
 int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err);
 
 #endif

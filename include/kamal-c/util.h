@@ -57,16 +57,24 @@ char *kc_buf_detach(struct kc_buf *b);
 /* Drops trailing whitespace (newlines included). */
 void kc_buf_rtrim(struct kc_buf *b);
 
-/* NULL-terminated vector of owned strings. */
+/* NULL-terminated vector of owned strings. From KC_STRVEC_INDEX_MIN strings
+ * on, pushes also keep a hash index, so kc_strvec_index, _contains and
+ * _push_unique stay O(1) on the long lists (hosts of a 1000-host fleet); a
+ * lookup only reads the index, so const vectors may be searched from several
+ * threads. Change a vector only through these functions (kc_strvec_take_all
+ * moves, kc_strvec_sort sorts); a vector whose v or n was changed by hand is
+ * searched linearly until its next push rebuilds the index. */
 struct kc_strvec {
     char **v;
     size_t n;
     size_t cap;
+    struct kc_strindex *index; /* owned; NULL below KC_STRVEC_INDEX_MIN */
 };
 #define KC_STRVEC_INIT                                                                             \
     {                                                                                              \
-        NULL, 0, 0                                                                                 \
+        NULL, 0, 0, NULL                                                                           \
     }
+#define KC_STRVEC_INDEX_MIN 16
 
 void kc_strvec_push(struct kc_strvec *sv, const char *s);
 void kc_strvec_pushf(struct kc_strvec *sv, const char *fmt, ...) KC_PRINTF(2, 3);
@@ -76,6 +84,10 @@ bool kc_strvec_push_unique(struct kc_strvec *sv, const char *s);
 bool kc_strvec_contains(const struct kc_strvec *sv, const char *s);
 ssize_t kc_strvec_index(const struct kc_strvec *sv, const char *s);
 void kc_strvec_copy(struct kc_strvec *dst, const struct kc_strvec *src);
+/* Moves every string of src to the end of dst; src is left empty. */
+void kc_strvec_take_all(struct kc_strvec *dst, struct kc_strvec *src);
+/* Sorts in place with qsort's cmp (on char * const *). */
+void kc_strvec_sort(struct kc_strvec *sv, int (*cmp)(const void *, const void *));
 void kc_strvec_release(struct kc_strvec *sv);
 /* Joins with sep into a new string ("" for an empty vector). */
 char *kc_strvec_join(const struct kc_strvec *sv, const char *sep);
@@ -106,6 +118,11 @@ void kc_kvlist_release(struct kc_kvlist *l);
 
 /* Small string helpers. */
 bool kc_streq(const char *a, const char *b); /* NULL-safe */
+/* strcmp with runs of digits compared as numbers: "10.0.0.9" < "10.0.0.10",
+ * "web-2" < "web-10". */
+int kc_natural_cmp(const char *a, const char *b);
+/* kc_natural_cmp for qsort and kc_strvec_sort over char * elements. */
+int kc_natural_cmp_ptr(const void *a, const void *b);
 bool kc_starts_with(const char *s, const char *prefix);
 bool kc_ends_with(const char *s, const char *suffix);
 /* Levenshtein distance, for "did you mean" suggestions. */

@@ -182,6 +182,7 @@ void kc_config_release(struct kc_config *cfg)
         kc_strvec_release(&cfg->servers[i].tags);
     }
     free(cfg->servers);
+    kc_strvec_release(&cfg->server_names);
     kc_strvec_release(&cfg->hosts);
     for (size_t i = 0; i < cfg->naccessories; i++)
         kc_cfg_release_accessory(&cfg->accessories[i]);
@@ -218,8 +219,6 @@ void kc_config_roles_of_host(const struct kc_config *cfg, const char *host, stru
 
 const struct kc_strvec *kc_config_host_tags(const struct kc_config *cfg, const char *host)
 {
-    for (size_t i = 0; i < cfg->nservers; i++)
-        if (strcmp(cfg->servers[i].host, host) == 0)
-            return &cfg->servers[i].tags;
-    return NULL;
+    ssize_t i = kc_strvec_index(&cfg->server_names, host);
+    return i >= 0 ? &cfg->servers[i].tags : NULL;
 }

@@ -87,8 +87,7 @@ static void roles_and_hosts(const struct kc_config *cfg, struct kc_node *doc)
     struct kc_strvec names = KC_STRVEC_INIT, hosts = KC_STRVEC_INIT;
     for (size_t i = 0; i < cfg->nroles; i++)
         kc_strvec_push(&names, cfg->roles[i].name);
-    if (names.n)
-        qsort(names.v, names.n, sizeof *names.v, compare_str);
+    kc_strvec_sort(&names, compare_str);
     for (size_t i = 0; i < names.n; i++) {
         const struct kc_role *r = kc_config_role(cfg, names.v[i]);
         for (size_t j = 0; j < r->hosts.n; j++)

@@ -118,11 +118,7 @@ void kc_tree_release(struct kc_tree *t)
 void kc_tree_merge(struct kc_tree *base, struct kc_tree *overlay)
 {
     /* Move the file names (not copies) so the overlay's marks stay valid. */
-    for (size_t i = 0; i < overlay->files.n; i++)
-        kc_strvec_push_nodup(&base->files, overlay->files.v[i]);
-    free(overlay->files.v);
-    overlay->files.v = NULL;
-    overlay->files.n = overlay->files.cap = 0;
+    kc_strvec_take_all(&base->files, &overlay->files);
     kc_node_deep_merge(&base->root, overlay->root);
     overlay->root = NULL;
 }

@@ -51,14 +51,15 @@ static void add_server(struct kc_config *cfg, const struct kc_node *entry)
     struct kc_server *s = NULL;
     if (host == NULL)
         return;
-    for (size_t i = 0; i < cfg->nservers && s == NULL; i++)
-        if (strcmp(cfg->servers[i].host, host) == 0)
-            s = &cfg->servers[i];
-    if (s == NULL) {
-        cfg->servers = kc_xrealloc(cfg->servers, (cfg->nservers + 1) * sizeof *cfg->servers);
+    ssize_t known = kc_strvec_index(&cfg->server_names, host);
+    if (known >= 0) {
+        s = &cfg->servers[known];
+    } else {
+        kc_xgrow((void **)&cfg->servers, &cfg->capservers, cfg->nservers + 1, sizeof *cfg->servers);
         s = &cfg->servers[cfg->nservers++];
         memset(s, 0, sizeof *s);
         s->host = kc_xstrdup(host);
+        kc_strvec_push(&cfg->server_names, host);
     }
     struct kc_strvec more = KC_STRVEC_INIT;
     entry_tags(&more, tags);

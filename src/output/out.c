@@ -8,6 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The results with one outcome: how many, on which hosts (first-seen order). */
+struct kc_out_group {
+    char *outcome;
+    size_t count;
+    struct kc_strvec hosts;
+};
+
 struct kc_out_host {
     char *host;
     cJSON *results; /* array of {subject, outcome, detail} */
@@ -65,10 +72,15 @@ void kc_out_release(struct kc_out *o)
     for (size_t i = 0; i < o->nhosts; i++)
         host_release(&o->hosts[i]);
     free(o->hosts);
+    kc_strvec_release(&o->host_names);
     free(o->command);
     kc_strvec_release(&o->secrets);
     kc_strvec_release(&o->messages);
-    kc_kvlist_release(&o->counts);
+    for (size_t i = 0; i < o->ngroups; i++) {
+        free(o->groups[i].outcome);
+        kc_strvec_release(&o->groups[i].hosts);
+    }
+    free(o->groups);
     pthread_mutex_destroy(&o->mu);
 }
 
@@ -129,9 +141,10 @@ char *kc_out_redact(struct kc_out *o, const char *s)
 
 static struct kc_out_host *host_rec(struct kc_out *o, const char *host)
 {
-    for (size_t i = 0; i < o->nhosts; i++)
-        if (strcmp(o->hosts[i].host, host) == 0)
-            return &o->hosts[i];
+    ssize_t known = kc_strvec_index(&o->host_names, host);
+    if (known >= 0)
+        return &o->hosts[known];
+    kc_strvec_push(&o->host_names, host);
     kc_xgrow((void **)&o->hosts, &o->caphosts, o->nhosts + 1, sizeof(*o->hosts));
     struct kc_out_host *h = &o->hosts[o->nhosts++];
     memset(h, 0, sizeof *h);
@@ -227,15 +240,23 @@ void kc_out_planned(struct kc_out *o, const char *host, const char *what)
     pthread_mutex_unlock(&o->mu);
 }
 
-static void count_outcome(struct kc_out *o, const char *outcome)
+static struct kc_out_group *group_of(struct kc_out *o, const char *outcome)
 {
-    const char *cur = kc_kvlist_get(&o->counts, outcome);
-    long n = 0;
-    if (cur)
-        kc_parse_long(cur, &n);
-    char num[32];
-    snprintf(num, sizeof num, "%ld", n + 1);
-    kc_kvlist_set(&o->counts, outcome, num);
+    for (size_t i = 0; i < o->ngroups; i++) /* a handful of outcomes */
+        if (strcmp(o->groups[i].outcome, outcome) == 0)
+            return &o->groups[i];
+    kc_xgrow((void **)&o->groups, &o->capgroups, o->ngroups + 1, sizeof *o->groups);
+    struct kc_out_group *g = &o->groups[o->ngroups++];
+    memset(g, 0, sizeof *g);
+    g->outcome = kc_xstrdup(outcome);
+    return g;
+}
+
+static void count_outcome(struct kc_out *o, const char *host, const char *outcome)
+{
+    struct kc_out_group *g = group_of(o, outcome);
+    g->count++;
+    kc_strvec_push_unique(&g->hosts, host);
 }
 
 static bool is_failure(const char *outcome)
@@ -267,7 +288,7 @@ void kc_out_result(struct kc_out *o, const char *host, const char *subject, cons
     pthread_mutex_lock(&o->mu);
     char *d = detail ? redact_locked(o, detail) : NULL;
     struct kc_out_host *h = host_rec(o, host);
-    count_outcome(o, outcome);
+    count_outcome(o, host, outcome);
     if (o->format == KC_FMT_JSON) {
         cJSON *r = cJSON_CreateObject();
         cJSON_AddStringToObject(r, "subject", subject);
@@ -290,8 +311,8 @@ void kc_out_block(struct kc_out *o, const char *label, const char *host, const c
 {
     pthread_mutex_lock(&o->mu);
     char *s = redact_locked(o, text);
+    struct kc_out_host *h = host_rec(o, host); /* counted in the summary */
     if (o->format == KC_FMT_JSON) {
-        struct kc_out_host *h = host_rec(o, host);
         if (h->output.len && h->output.data[h->output.len - 1] != '\n')
             kc_buf_addc(&h->output, '\n');
         kc_buf_adds(&h->output, s);
@@ -317,8 +338,8 @@ void kc_out_line(struct kc_out *o, const char *host, const char *line)
 {
     pthread_mutex_lock(&o->mu);
     char *s = redact_locked(o, line);
+    struct kc_out_host *h = host_rec(o, host);
     if (o->format == KC_FMT_JSON) {
-        struct kc_out_host *h = host_rec(o, host);
         kc_buf_adds(&h->output, s);
         kc_buf_addc(&h->output, '\n');
     } else {
@@ -412,19 +433,68 @@ void kc_out_error(struct kc_out *o, const struct kc_err *err)
     pthread_mutex_unlock(&o->mu);
 }
 
-/* "3 hosts: 2 unchanged, 1 booted (4.0 s)": the time in parentheses, so an
- * outcome ending in "in" reads well ("3 logged in (0.2 s)") */
+/* Hosts that failed without a result of that kind (server exec, a failed
+ * step before any result) count under their error; when no host reported a
+ * result, the others count as "ok". Each group's hosts are then sorted
+ * ("10.0.0.9" before "10.0.0.10"): they came in the order hosts finished.
+ * Runs once, at the end. */
+static void settle_groups(struct kc_out *o)
+{
+    bool any_results = o->ngroups > 0, any_error = false;
+    for (size_t i = 0; i < o->nhosts; i++) {
+        const struct kc_out_host *h = &o->hosts[i];
+        if (h->error == NULL)
+            continue;
+        any_error = true;
+        bool counted = false;
+        for (size_t g = 0; g < o->ngroups && !counted; g++)
+            counted = is_problem(o->groups[g].outcome) &&
+                      kc_strvec_contains(&o->groups[g].hosts, h->host);
+        if (!counted)
+            count_outcome(o, h->host, h->error_kind);
+    }
+    for (size_t i = 0; !any_results && any_error && i < o->nhosts; i++)
+        if (o->hosts[i].error == NULL)
+            count_outcome(o, o->hosts[i].host, "ok");
+    for (size_t g = 0; g < o->ngroups; g++)
+        kc_strvec_sort(&o->groups[g].hosts, kc_natural_cmp_ptr);
+}
+
+/* ": h1, h2, h3", at most KC_OUT_NAMED names, then "and N more" */
+static void add_names(struct kc_buf *b, const struct kc_strvec *hosts)
+{
+    size_t shown = hosts->n > KC_OUT_NAMED ? KC_OUT_NAMED : hosts->n;
+    for (size_t i = 0; i < shown; i++)
+        kc_buf_addf(b, "%s%s", i ? ", " : ": ", hosts->v[i]);
+    if (shown < hosts->n)
+        kc_buf_addf(b, " and %zu more", hosts->n - shown);
+}
+
+/* "100 hosts: 197 unchanged, 3 failed: h1, h2, h3 (4.0 s)": the outcomes that
+ * need no action first, then the others with their hosts ("; " after a list
+ * of names); the time in parentheses, so an outcome ending in "in" reads well
+ * ("3 logged in (0.2 s)") */
 static void print_summary(struct kc_out *o, double secs)
 {
     struct kc_buf b = KC_BUF_INIT;
     kc_buf_addf(&b, "%zu host%s:", o->nhosts, o->nhosts == 1 ? "" : "s");
-    for (size_t i = 0; i < o->counts.n; i++)
-        kc_buf_addf(&b, "%s %s %s", i ? "," : "", o->counts.v[i].value, o->counts.v[i].key);
-    size_t failed = 0;
-    for (size_t i = 0; i < o->nhosts; i++)
-        failed += o->hosts[i].error != NULL;
-    if (failed && o->counts.n == 0)
-        kc_buf_addf(&b, " %zu failed", failed);
+    bool first = true, after_names = false;
+    for (int problems = 0; problems <= 1; problems++) {
+        for (size_t i = 0; i < o->ngroups; i++) {
+            const struct kc_out_group *g = &o->groups[i];
+            if (is_problem(g->outcome) != (bool)problems)
+                continue;
+            kc_buf_addf(&b, "%s %zu %s",
+                        first         ? ""
+                        : after_names ? ";"
+                                      : ",",
+                        g->count, g->outcome);
+            if (problems)
+                add_names(&b, &g->hosts);
+            first = false;
+            after_names = problems;
+        }
+    }
     kc_buf_addf(&b, " (%.1f s)", secs);
     fprintf(o->out, "%s\n", kc_buf_str(&b));
     kc_buf_release(&b);
@@ -456,10 +526,13 @@ static cJSON *json_document(struct kc_out *o, int exit_code, const struct kc_err
         cJSON_AddItemToArray(hosts, jh);
     }
     cJSON *summary = cJSON_AddObjectToObject(doc, "summary");
-    for (size_t i = 0; i < o->counts.n; i++) {
-        long n = 0;
-        kc_parse_long(o->counts.v[i].value, &n);
-        cJSON_AddNumberToObject(summary, o->counts.v[i].key, (double)n);
+    cJSON *outcomes = cJSON_AddObjectToObject(doc, "outcomes");
+    for (size_t i = 0; i < o->ngroups; i++) {
+        const struct kc_out_group *g = &o->groups[i];
+        cJSON_AddNumberToObject(summary, g->outcome, (double)g->count);
+        cJSON *names = cJSON_AddArrayToObject(outcomes, g->outcome);
+        for (size_t j = 0; j < g->hosts.n; j++)
+            cJSON_AddItemToArray(names, cJSON_CreateString(g->hosts.v[j]));
     }
     if (o->messages.n) {
         cJSON *msgs = cJSON_AddArrayToObject(doc, "messages");
@@ -488,6 +561,7 @@ int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err)
     pthread_mutex_lock(&o->mu);
     double secs = kc_now() - o->t0;
     bool failed_early = exit_code == 2 || exit_code == 3; /* nothing was contacted */
+    settle_groups(o);
     if (o->format == KC_FMT_JSON && o->own_json && exit_code == 0) {
         /* the verb's own document was the output */
     } else if (o->format == KC_FMT_JSON) {
@@ -496,7 +570,7 @@ int kc_out_finish(struct kc_out *o, int exit_code, const struct kc_err *err)
         fprintf(o->out, "%s\n", text);
         cJSON_free(text);
         cJSON_Delete(doc);
-    } else if (o->counts.n) {
+    } else if (o->ngroups) {
         print_summary(o, secs);
     } else if (o->show_finished && o->verbosity >= 0 && !failed_early) {
         fprintf(o->out, "Finished in %.1f s\n", secs);

@@ -6,12 +6,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 struct kc_fleet {
     struct kc_out *out;
     struct kc_fleet_opts opts;
     struct kc_host **hosts;
     size_t n, cap;
+    struct kc_strvec names; /* hosts[i]->name, in the same order: the lookup */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int starting; /* connection starts in flight */
@@ -51,6 +53,7 @@ void kc_fleet_free(struct kc_fleet *f)
     for (size_t i = 0; i < f->n; i++)
         host_free(f->hosts[i]);
     free(f->hosts);
+    kc_strvec_release(&f->names);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
@@ -61,7 +64,6 @@ bool kc_fleet_dry_run(const struct kc_fleet *f)
     return f->opts.dry_run;
 }
 
-
 static void copy_vec(struct kc_strvec *dst, const struct kc_strvec *src)
 {
     if (src)
@@ -70,9 +72,9 @@ static void copy_vec(struct kc_strvec *dst, const struct kc_strvec *src)
 
 struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct kc_ssh_opts *ssh)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->hosts[i]->name, name) == 0)
-            return f->hosts[i];
+    ssize_t known = kc_strvec_index(&f->names, name);
+    if (known >= 0)
+        return f->hosts[known];
     struct kc_host *h = kc_xcalloc(1, sizeof *h);
     h->fleet = f;
     h->name = kc_xstrdup(name);
@@ -88,6 +90,7 @@ struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct
     }
     kc_xgrow((void **)&f->hosts, &f->cap, f->n + 1, sizeof(*f->hosts));
     f->hosts[f->n++] = h;
+    kc_strvec_push(&f->names, name);
     return h;
 }
 
@@ -445,14 +448,33 @@ int kc_code_worst(int a, int b)
     return a ? a : b;
 }
 
-#define KC_MAX_WORKERS 64
+/* Every host of a run gets its own worker, up to this many: a host waits for
+ * a free worker only in fleets larger than that (connection starts are capped
+ * apart, by max_starts). */
+#define KC_MAX_WORKERS 256
+
+/* Each open session holds a socket (a jump host adds a socketpair and its own
+ * connection) and sessions stay open for the whole run: make sure the soft
+ * limit on open files allows that for every host of the fleet, up to the hard
+ * limit (the usual soft limit, 1024, would end a fleet of ~300 hosts behind a
+ * jump host with "too many open files"). */
+static void reserve_fds(size_t hosts)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)hosts * 4 + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
 
 int kc_fleet_each(struct kc_fleet *f, struct kc_host *const *hosts, size_t n, kc_host_fn fn,
                   void *ud, struct kc_err *errs)
 {
-    (void)f;
     if (n == 0)
         return 0;
+    if (!f->opts.transport)
+        reserve_fds(f->n);
     struct each_job job = {
         hosts, n, 0, fn, ud, errs, kc_xcalloc(n, sizeof(int)), PTHREAD_MUTEX_INITIALIZER};
     size_t nthreads = n < KC_MAX_WORKERS ? n : KC_MAX_WORKERS;

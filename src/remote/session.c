@@ -26,15 +26,23 @@ void kc_remote_init_once(void)
     pthread_once(&init_once, do_init);
 }
 
+/* A worker's stack: libssh, OpenSSL and our channel loop need a few dozen
+ * KiB; 1 MiB instead of the default 8 keeps 256 workers' address space small. */
+#define KC_THREAD_STACK (1024 * 1024)
+
 int kc_remote_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, KC_THREAD_STACK);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    int rc = pthread_create(t, NULL, fn, arg);
+    int rc = pthread_create(t, &attr, fn, arg);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
     return rc;
 }
 

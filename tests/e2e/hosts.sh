@@ -9,8 +9,10 @@
 # One registry (Debian docker-registry, TLS with our own CA + htpasswd) listens on
 # 10.213.0.1:5443 in the root namespace.
 #
-#   hosts.sh up N            start or repair registry + builder h0 + hosts h1..hN (idempotent;
-#                            hosts above N are stopped; faults set by `ctl` are healed)
+#   hosts.sh up N [--sshd-only M]
+#                            start or repair registry + builder h0 + hosts h1..hN (idempotent;
+#                            hosts above N+M are stopped; faults set by `ctl` are healed), and
+#                            M sshd-only hosts h(N+1)..h(N+M) (see below)
 #   hosts.sh down            stop everything and remove all state except the key dir
 #   hosts.sh env             print `export VAR=...` lines: eval "$(hosts.sh env)"
 #   hosts.sh status          one line per host; exit 0 only if registry + all hosts are up
@@ -24,6 +26,11 @@
 #                            hide-docker | show-docker      SSH sessions get a PATH without docker
 #                            small-disk | normal-disk       dockerd on a small tmpfs data-root (full-disk tests)
 #                            heal                           undo every fault above
+#
+# An sshd-only host (for fan-out: ~10 MiB instead of ~130) has its own netns, address, sshd,
+# /run, /tmp, home and hostname kc-hN, but no dockerd: docker in its sessions says "Cannot
+# connect to the Docker daemon", as on a server whose docker is stopped. Hosts number up to 244
+# (h244 = 10.213.B.254).
 #
 # Environment: KC_BED (which bed, default 0; see below), KC_DIR (state, default /tmp/kc;
 # keep it short: unix socket paths), KC_KEYS (client + host keys, default /tmp/kc-keys; kept
@@ -59,7 +66,7 @@ REG_PORT=5443
 REG=$NET.1:$REG_PORT
 REG_USER=kamal
 REG_PASS=kc-registry-pw
-MAX_HOSTS=99
+MAX_HOSTS=244                      # h244 = 10.213.B.254, the last address of the /24
 PROXY_VERSION=v0.9.2               # kamal-proxy in the registry: Kamal 2.12's minimum
 PROXY_OLD_VERSION=v0.8.7           # a tag Kamal refuses ("too old")
 DOCKER_CLI=/usr/bin/docker         # the client that ships with the daemon (20.10)
@@ -78,6 +85,8 @@ if [[ -d $K && $(dir_bed) != "$BED" ]]; then
 fi
 ip_of() { echo "$NET.$((10 + $1))"; }
 hdir() { echo "$K/h$1"; }
+# an sshd-only host says so in its file `kind`; the hosts with a dockerd have none
+sshd_only() { [[ -e $K/h$1/kind ]]; }
 pid_of() { [[ -s $1 ]] && cat "$1"; }
 # A process counts as gone once it is a zombie: our daemons are re-parented to PID 1, which
 # may reap late, and `kill -0` succeeds on a zombie.
@@ -286,19 +295,25 @@ write_daemon_json() {
 EOF
 }
 
-host_create() {  # a fresh host: state dir, netns, veth, configs, then _init inside it
-  local i=$1 H ip ns=$NSP$1 cg
+host_create() {  # host_create I [sshd]: a fresh host: state dir, netns, veth, configs, _init
+  local i=$1 kind=${2:-} H ip ns=$NSP$1 cg
   H=$(hdir "$i"); ip=$(ip_of "$i")
   host_stop "$i"                                 # clean up a half-started or stale host
-  mkdir -p "$H/home" "$H/tmp" "$H/data" "$H/etc-docker/certs.d/$REG"
+  mkdir -p "$H/home" "$H/tmp"
   chmod 700 "$H/home"; chmod 1777 "$H/tmp"
-  cp "$K/registry/ca.crt" "$H/etc-docker/certs.d/$REG/ca.crt"
+  if [[ -n $kind ]]; then
+    echo "$kind" >"$H/kind"
+  else
+    rm -f "$H/kind"
+    mkdir -p "$H/data" "$H/etc-docker/certs.d/$REG"
+    cp "$K/registry/ca.crt" "$H/etc-docker/certs.d/$REG/ca.crt"
+  fi
   [[ -f $KEYS/h${i}_host_ed25519_key ]] ||
     ssh-keygen -q -t ed25519 -N '' -C "kc-h$i" -f "$KEYS/h${i}_host_ed25519_key"
   install -m 600 "$KEYS/h${i}_host_ed25519_key" "$H/ssh_host_ed25519_key"
   install -m 644 "$KEYS/h${i}_host_ed25519_key.pub" "$H/ssh_host_ed25519_key.pub"
   write_sshd_config "$i"
-  write_daemon_json "$i"
+  sshd_only "$i" || write_daemon_json "$i"
   cg=$(cg_track "$i"); mkdir -p "$cg"
 
   ip netns add "$ns"
@@ -322,7 +337,9 @@ host_init() {    # runs inside the host's netns and its fresh mount + UTS namesp
   # private /run, like a real machine: sshd's /run/sshd, and no system containerd socket
   # (/run/containerd/containerd.sock would make dockerd 20.10 use it instead of its own)
   mount -t tmpfs -o mode=0755,size=64m kc-run /run
-  mkdir -p /run/sshd /run/lock /run/.cg
+  mkdir -p /run/sshd /run/lock
+  if sshd_only "$i"; then host_init_common "$i" "$rc"; return; fi
+  mkdir -p /run/.cg
   # a sysfs for this netns (dockerd reads /sys/class/net), with the cgroup mounts kept
   mount --rbind /sys/fs/cgroup /run/.cg
   mount -t sysfs kc-sys /sys
@@ -331,6 +348,15 @@ host_init() {    # runs inside the host's netns and its fresh mount + UTS namesp
   # per-host /etc/docker (key.json, certs.d/<registry>/ca.crt), $HOME, resolver, profile.d
   [[ -d /etc/docker ]] || mkdir -p /etc/docker
   mount --bind "$H/etc-docker" /etc/docker
+  host_init_common "$i" "$rc"
+}
+
+# host_init_common I RESOLV: what every host gets: its home as /root, our resolv.conf at
+# RESOLV (the machine's, resolved before /run was replaced), profile.d, its own /tmp, hostname,
+# anchor, sshd (and dockerd on a host that has one)
+host_init_common() {
+  local i=$1 rc=$2 H
+  H=$(hdir "$i")
   mount --bind "$H/home" /root
   if [[ ! -e $rc ]]; then mkdir -p "$(dirname "$rc")"; : >"$rc"; fi
   mount --bind "$K/resolv.conf" "$rc"
@@ -346,7 +372,7 @@ host_init() {    # runs inside the host's netns and its fresh mount + UTS namesp
   fi
   hostname "kc-h$i"
   spawn "$i" anchor sleep infinity              # holds the namespaces while daemons restart
-  spawn "$i" dockerd dockerd --config-file "$H/daemon.json"
+  sshd_only "$i" || spawn "$i" dockerd dockerd --config-file "$H/daemon.json"
   spawn "$i" sshd /usr/sbin/sshd -D -f "$H/sshd_config" -E "$H/sshd.log"
 }
 
@@ -383,8 +409,9 @@ host_running() { # namespaces exist and are held
 }
 host_healthy() {
   local H; H=$(hdir "$1")
-  host_running "$1" && alive "$H/dockerd.pid" && alive "$H/sshd.pid" && dockerd_ok "$1" &&
-    [[ ! -e $H/fault.link-down && ! -e $H/fault.nodocker && ! -e $H/fault.small-disk ]]
+  host_running "$1" && alive "$H/sshd.pid" && [[ ! -e $H/fault.link-down ]] || return 1
+  sshd_only "$1" && return 0
+  alive "$H/dockerd.pid" && dockerd_ok "$1" && [[ ! -e $H/fault.nodocker && ! -e $H/fault.small-disk ]]
 }
 
 wait_for() {     # wait_for SECONDS DESCRIPTION CMD...
@@ -398,22 +425,26 @@ host_wait() {
   local i=$1 H; H=$(hdir "$i")
   local n=600
   while ((n-- > 0)); do
-    dockerd_ok "$i" && sshd_listens "$i" && return 0
-    alive "$H/dockerd.pid" || { tail -5 "$H/dockerd.out" >&2; die "h$i: dockerd died"; }
+    { sshd_only "$i" || dockerd_ok "$i"; } && sshd_listens "$i" && return 0
+    sshd_only "$i" || alive "$H/dockerd.pid" || { tail -5 "$H/dockerd.out" >&2; die "h$i: dockerd died"; }
     alive "$H/sshd.pid" || { tail -5 "$H/sshd.log" "$H/sshd.out" >&2; die "h$i: sshd died"; }
     sleep 0.1
   done
   die "h$i: not ready after 60s"
 }
 
-host_up() {      # start host i, or repair it in place (keeps its containers)
-  local i=$1
+host_up() {      # host_up I [sshd]: start host I, or repair it in place (keeps its containers)
+  local i=$1 kind=${2:-}
+  if [[ $kind != "$(cat "$(hdir "$i")/kind" 2>/dev/null)" ]] && [[ -d $(hdir "$i") ]]; then
+    log "h$i: changes kind, re-creating it"     # with a dockerd <-> sshd-only
+    host_stop "$i"; rm -rf "$(hdir "$i")"
+  fi
   if host_running "$i"; then
     if host_healthy "$i"; then log "h$i already up"; return 0; fi
     log "h$i: repairing"
     ctl_heal "$i"
   else
-    host_create "$i"
+    host_create "$i" "$kind"
   fi
 }
 
@@ -550,6 +581,7 @@ ctl_heal() {
   if [[ -e $H/fault.link-down ]] || ip -o link show "$VP$i" 2>/dev/null | grep -q 'state DOWN'; then
     ctl_link_up "$i"
   fi
+  if sshd_only "$i"; then ctl_sshd_start "$i"; return; fi
   if ! alive "$H/dockerd.pid" || ! dockerd_ok "$i"; then ctl_dockerd_start "$i"; fi
   if [[ -e $H/fault.nodocker ]]; then ctl_show_docker "$i"; else ctl_sshd_start "$i"; fi
 }
@@ -558,6 +590,9 @@ cmd_ctl() {
   local i=${1:-} action=${2:-}
   check_id "$i"
   host_running "$i" || die "h$i is not running"
+  if sshd_only "$i" && [[ $action != link-* && $action != sshd-* && $action != heal ]]; then
+    die "h$i is sshd-only: it has no dockerd to $action"
+  fi
   case $action in
     link-down) ctl_link_down "$i" ;;
     link-up) ctl_link_up "$i" ;;
@@ -585,29 +620,43 @@ write_known_hosts() {
 }
 
 cmd_up() {
-  local n=${1:-} i p rc=0 pids=()
-  if [[ ! $n =~ ^[0-9]+$ ]] || ((n < 1 || n > MAX_HOSTS)); then die "usage: hosts.sh up N (1..$MAX_HOSTS)"; fi
+  local n=${1:-} m=0 all i p rc=0 pids=()
+  local usage="usage: hosts.sh up N [--sshd-only M] (N >= 1, N + M <= $MAX_HOSTS)"
+  if [[ ${2:-} == --sshd-only ]]; then m=${3:-}; set -- "$1"; fi
+  (($# == 1)) && [[ $n =~ ^[0-9]+$ && $m =~ ^[0-9]+$ ]] || die "$usage"
+  ((n >= 1 && n + m <= MAX_HOSTS)) || die "$usage"
+  all=$((n + m))
   preflight
   mkdir -p "$K"
   ((BED == 0)) || echo "$BED" >"$K/bed"
   exec 9>"$K/.lock"
   flock -w 300 9 || die "another hosts.sh holds $K/.lock"
   setup_common
-  for i in $(host_ids); do                       # hosts above N from an earlier `up`
-    ((i > n)) || continue
-    log "h$i: stopping (above $n)"
-    host_stop "$i"; rm -rf "$(hdir "$i")"
+  for i in $(host_ids); do                       # hosts above N+M from an earlier `up`
+    ((i > all)) || continue
+    log "h$i: stopping (above $all)"
+    host_stop "$i" & pids+=($!)
   done
+  for p in "${pids[@]}"; do wait "$p" || true; done
+  for i in $(host_ids); do ((i <= all)) || rm -rf "$(hdir "$i")"; done
   # wait on our own PIDs only: a plain `wait` would also wait for the registry
-  for i in $(seq 0 "$n"); do host_up "$i" & pids+=($!); done
+  pids=()
+  for i in $(seq 0 "$all"); do
+    if ((i <= n)); then host_up "$i" & else host_up "$i" sshd & fi
+    pids+=($!)
+  done
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   ((rc == 0)) || die "some hosts failed to start"
   pids=()
-  for i in $(seq 0 "$n"); do host_wait "$i" & pids+=($!); done
+  for i in $(seq 0 "$all"); do host_wait "$i" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   ((rc == 0)) || die "some hosts did not become ready"
   write_known_hosts
-  log "up: registry $REG, builder h0, hosts h1..h$n"
+  if ((m > 0)); then
+    log "up: registry $REG, builder h0, hosts h1..h$n, sshd-only hosts h$((n + 1))..h$all"
+  else
+    log "up: registry $REG, builder h0, hosts h1..h$n"
+  fi
 }
 
 cmd_heal() {     # undo faults and restart dead daemons of the existing hosts; creates nothing
@@ -676,14 +725,19 @@ remove_state() {
 }
 
 cmd_env() {
-  local i hosts=()
-  for i in $(host_ids); do ((i == 0)) || hosts+=("$(ip_of "$i")"); done
+  local i hosts=() light=()
+  for i in $(host_ids); do
+    ((i == 0)) && continue
+    if sshd_only "$i"; then light+=("$(ip_of "$i")"); else hosts+=("$(ip_of "$i")"); fi
+  done
   q() { printf 'export %s=%q\n' "$1" "$2"; }
   q KC_DIR "$K"
   q KC_KEYS "$KEYS"
   q KC_HOSTS_SH "$SELF"
   q KC_HOSTS "${hosts[*]}"
   q KC_NHOSTS "${#hosts[@]}"
+  q KC_SSHD_HOSTS "${light[*]}"                # sshd-only hosts, after h1..hN (up N --sshd-only M)
+  q KC_NSSHD "${#light[@]}"
   q KC_BUILDER "$(ip_of 0)"
   q KC_SSH_USER root
   q KC_SSH_KEY "$K/id_ed25519"
@@ -715,7 +769,8 @@ cmd_status() {
     faults=""
     for f in "$H"/fault.*; do [[ -e $f ]] && faults+=" ${f##*/fault.}"; done
     if ! host_running "$i"; then state=DOWN; ok=1
-    elif alive "$H/dockerd.pid" && alive "$H/sshd.pid" && dockerd_ok "$i"; then state=up
+    elif sshd_only "$i" && alive "$H/sshd.pid"; then state="up (sshd only)"
+    elif ! sshd_only "$i" && alive "$H/dockerd.pid" && alive "$H/sshd.pid" && dockerd_ok "$i"; then state=up
     else state=degraded; ok=1
     fi
     [[ -n $faults ]] && { state+=" faults:$faults"; ok=1; }

@@ -15,9 +15,12 @@
 #   hosts_ctl N ACTION       hosts.sh ctl (link-down, dockerd-stop, hide-docker, heal, ...)
 #   reset_hosts              heal faults; on h1..hN remove all containers, networks, volumes and
 #                            the whole per-host home (~/.kamal, accessory dirs, docker logins);
-#                            images are kept
+#                            images are kept; sshd-only hosts: faults healed, homes emptied
 #   ssh_mark / ssh_logins N  count "Accepted publickey" lines in hN's sshd log since ssh_mark
 #   need_hosts N             end the file (a failure) unless the bed has at least N hosts
+#   need_sshd_hosts N        skip the file unless the bed has at least N sshd-only hosts
+#                            (hosts.sh up 3 --sshd-only N); a failure instead when CI=1
+#   sshd_host_id I           the host number of the I-th sshd-only host (KC_NHOSTS + I)
 #   bed_yaml [SSH_CONFIG|-]  the bed's part of a deploy.yml: registry (password from the
 #                            KAMAL_REGISTRY_PASSWORD secret), builder, ssh.config (- for none)
 #   new_project [--git]      temp project dir with config/ and .kamal/secrets, cd into it;
@@ -266,6 +269,7 @@ host_docker() {
 hosts_ctl() { "$KC_HOSTS_SH" ctl "$@"; }
 
 _kc_host_ids() { local i; for ((i = 1; i <= KC_NHOSTS; i++)); do echo "$i"; done; }
+sshd_host_id() { echo $((KC_NHOSTS + $1)); }
 
 reset_hosts() {
   local i f pids=() p rc=0
@@ -274,6 +278,12 @@ reset_hosts() {
       [[ -e $f ]] && { "$KC_HOSTS_SH" ctl "$i" heal; break; }
     done
     [[ -e $KC_DIR/h$i/dockerd.pid && -e $KC_DIR/h$i/sshd.pid ]] || "$KC_HOSTS_SH" ctl "$i" heal
+  done
+  for ((i = KC_NHOSTS + 1; i <= KC_NHOSTS + ${KC_NSSHD:-0}; i++)); do   # sshd-only hosts
+    if compgen -G "$KC_DIR/h$i/fault.*" >/dev/null || [[ ! -e $KC_DIR/h$i/sshd.pid ]]; then
+      "$KC_HOSTS_SH" ctl "$i" heal
+    fi
+    find "$KC_DIR/h$i/home" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
   done
   for i in $(_kc_host_ids); do
     (
@@ -297,7 +307,7 @@ reset_hosts() {
 
 ssh_mark() {
   local i
-  for i in 0 $(_kc_host_ids); do
+  for i in 0 $(_kc_host_ids) $(seq "$((KC_NHOSTS + 1))" "$((KC_NHOSTS + ${KC_NSSHD:-0}))"); do
     _kc_mark[$i]=$(wc -l <"$KC_DIR/h$i/sshd.log" 2>/dev/null || echo 0)
   done
 }
@@ -312,6 +322,19 @@ need_hosts() {
   t "the bed has $1 hosts"
   fail "this file needs h1..h$1 (hosts.sh up $1); the bed has $KC_NHOSTS"
   exit 1
+}
+
+need_sshd_hosts() {
+  ((${KC_NSSHD:-0} >= $1)) && return 0
+  local why="this file needs $1 sshd-only hosts (hosts.sh up 3 --sshd-only $1); the bed has ${KC_NSSHD:-0}"
+  if [[ ${CI:-} == 1 || ${CI:-} == true ]]; then
+    t "the bed has $1 sshd-only hosts"
+    fail "$why"
+    exit 1
+  fi
+  printf 'skip    %s: %s\n' "$_kc_file" "$why"
+  _kc_skip=$((_kc_skip + 1))
+  exit 0
 }
 
 # shellcheck disable=SC2120 # the argument is optional

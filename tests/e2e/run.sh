@@ -4,7 +4,8 @@
 # `e2e: P passed, F failed, S skipped`; exits non-zero if anything failed.
 #
 #   KC_E2E_SKIP=1   print a visible SKIPPED line and exit 0 (refused, exit 1, when CI=1)
-#   KC_E2E_UP=N     first run `hosts.sh up N` and seed-images.sh (both idempotent)
+#   KC_E2E_UP=N     first run `hosts.sh up N` and seed-images.sh (both idempotent); N may be
+#                   "3 --sshd-only 20" (test_fanout.sh wants 20 sshd-only hosts)
 #   KC_E2E_DOWN=1   run `hosts.sh down` at the end
 #   KAMAL_C         the binary under test (default build/kamal-c, relative to the repo root)
 #   KC_E2E_VERBOSE=1  show every kc_run command and its output;  KC_KEEP=1  keep temp dirs
@@ -26,7 +27,8 @@ if [[ ${KC_E2E_SKIP:-} == 1 ]]; then
 fi
 
 if [[ -n ${KC_E2E_UP:-} ]]; then
-  "$HERE/hosts.sh" up "$KC_E2E_UP"
+  # shellcheck disable=SC2086 # "N --sshd-only M": words for hosts.sh
+  "$HERE/hosts.sh" up $KC_E2E_UP
   "$HERE/seed-images.sh"
 fi
 if ! "$HERE/hosts.sh" status >/dev/null 2>&1 &&

@@ -178,6 +178,101 @@ static void test_quiet_block_headers(void **state)
     free(s.ebuf);
 }
 
+static void free_sink(struct sink *s)
+{
+    close_sink(s);
+    free(s->obuf);
+    free(s->ebuf);
+}
+
+/* A large fleet: the summary counts results by outcome and names only the
+ * hosts of the outcomes someone has to act on, at most KC_OUT_NAMED each;
+ * JSON lists every host of every outcome. */
+static void test_summary_groups_hosts(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, -1);
+    char host[32];
+    for (int i = 1; i <= 97; i++) {
+        snprintf(host, sizeof host, "h%d", i);
+        kc_out_result(&s.o, host, "db", "unchanged", NULL);
+        kc_out_result(&s.o, host, "cache", "unchanged", NULL);
+    }
+    kc_out_result(&s.o, "h98", "db", "failed", "docker run failed");
+    kc_out_result(&s.o, "h98", "cache", "failed", "docker run failed");
+    kc_out_result(&s.o, "h99", "db", "failed", NULL);
+    kc_out_result(&s.o, "h100", "db", "drift", "memory: 64m -> 128m");
+    struct kc_err e = KC_ERR_INIT;
+    kc_err_set(&e, KC_EREMOTE, "docker run failed");
+    kc_out_host_error(&s.o, "h98", &e); /* already counted by its results */
+    kc_err_release(&e);
+    kc_out_finish(&s.o, 1, NULL);
+    fflush(s.out);
+    assert_non_null(
+        strstr(s.obuf, "100 hosts: 194 unchanged, 3 failed: h98, h99; 1 drift: h100 ("));
+    free_sink(&s);
+
+    open_sink(&s, KC_FMT_TEXT, 0);
+    for (int i = 14; i >= 1; i--) { /* in the order they finished: sorted in the summary */
+        snprintf(host, sizeof host, "10.0.0.%d", i);
+        kc_out_result(&s.o, host, "web", "unreachable", NULL);
+    }
+    kc_out_finish(&s.o, 4, NULL);
+    fflush(s.out);
+    assert_non_null(strstr(s.obuf, "14 hosts: 14 unreachable: 10.0.0.1, 10.0.0.2, 10.0.0.3, "
+                                   "10.0.0.4, 10.0.0.5, 10.0.0.6, 10.0.0.7, 10.0.0.8, "
+                                   "10.0.0.9, 10.0.0.10 and 4 more ("));
+    free_sink(&s);
+
+    open_sink(&s, KC_FMT_JSON, 0);
+    for (int i = 1; i <= 14; i++) {
+        snprintf(host, sizeof host, "h%d", i);
+        kc_out_result(&s.o, host, "web", i > 12 ? "failed" : "booted", NULL);
+    }
+    kc_out_finish(&s.o, 1, NULL);
+    fflush(s.out);
+    assert_non_null(strstr(s.obuf, "\"booted\":\t12"));
+    assert_non_null(strstr(s.obuf, "\"booted\":\t[\"h1\", \"h2\", \"h3\", \"h4\", \"h5\", \"h6\", "
+                                   "\"h7\", \"h8\", \"h9\", \"h10\", \"h11\", \"h12\"]"));
+    assert_non_null(strstr(s.obuf, "\"failed\":\t[\"h13\", \"h14\"]"));
+    free_sink(&s);
+}
+
+/* Hosts without results (server exec): a failed host counts under its error
+ * and the others as "ok", in the summary instead of "Finished in"; with no
+ * failure it stays "Finished in". */
+static void test_summary_without_results(void **state)
+{
+    (void)state;
+    struct sink s;
+    open_sink(&s, KC_FMT_TEXT, 0);
+    s.o.show_finished = true;
+    kc_out_block(&s.o, "Host", "h1", "up\n");
+    kc_out_block(&s.o, "Host", "h2", "up\n");
+    struct kc_err e = KC_ERR_INIT;
+    kc_err_set(&e, KC_EREMOTE, "'true' exited with status 1");
+    kc_out_host_error(&s.o, "h3", &e);
+    kc_err_release(&e);
+    kc_err_set(&e, KC_EUNREACHABLE, "connection refused");
+    kc_out_host_error(&s.o, "h4", &e);
+    kc_err_release(&e);
+    kc_out_finish(&s.o, 4, NULL);
+    fflush(s.out);
+    assert_non_null(strstr(s.obuf, "4 hosts: 2 ok, 1 failed: h3; 1 unreachable: h4 ("));
+    assert_null(strstr(s.obuf, "Finished in"));
+    free_sink(&s);
+
+    open_sink(&s, KC_FMT_TEXT, 0);
+    s.o.show_finished = true;
+    kc_out_block(&s.o, "Host", "h1", "up\n");
+    kc_out_finish(&s.o, 0, NULL);
+    fflush(s.out);
+    assert_non_null(strstr(s.obuf, "Finished in"));
+    assert_null(strstr(s.obuf, "1 host"));
+    free_sink(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +282,8 @@ int main(void)
         cmocka_unit_test(test_summary_and_quiet),
         cmocka_unit_test(test_quiet_keeps_problem_lines),
         cmocka_unit_test(test_quiet_block_headers),
+        cmocka_unit_test(test_summary_groups_hosts),
+        cmocka_unit_test(test_summary_without_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

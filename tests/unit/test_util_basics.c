@@ -36,6 +36,66 @@ static void test_strvec_split_join(void **state)
     kc_strvec_release(&sv);
 }
 
+static int compare_desc(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* The hash index of long vectors gives the same answers as a scan: the first
+ * position of a value, duplicates kept, after growth, moves and sorting. */
+static void test_strvec_index(void **state)
+{
+    (void)state;
+    struct kc_strvec sv = KC_STRVEC_INIT;
+    for (int i = 0; i < 1000; i++)
+        kc_strvec_pushf(&sv, "10.0.%d.%d", i / 250, i % 250);
+    kc_strvec_push(&sv, "10.0.0.5"); /* a duplicate: index() names the first */
+    assert_non_null(sv.index);
+    assert_int_equal(kc_strvec_index(&sv, "10.0.0.5"), 5);
+    assert_int_equal(kc_strvec_index(&sv, "10.0.3.249"), 999);
+    assert_int_equal(kc_strvec_index(&sv, "10.0.4.0"), -1);
+    assert_false(kc_strvec_push_unique(&sv, "10.0.2.7"));
+    assert_true(kc_strvec_push_unique(&sv, "10.0.9.9"));
+    assert_int_equal(kc_strvec_index(&sv, "10.0.9.9"), 1001);
+
+    struct kc_strvec all = KC_STRVEC_INIT;
+    kc_strvec_push(&all, "first");
+    kc_strvec_take_all(&all, &sv);
+    assert_int_equal(sv.n, 0);
+    assert_null(sv.index);
+    assert_int_equal(kc_strvec_index(&all, "10.0.0.0"), 1);
+    assert_int_equal(kc_strvec_index(&all, "10.0.9.9"), 1002);
+
+    kc_strvec_sort(&all, compare_desc);
+    assert_string_equal(all.v[0], "first");
+    assert_int_equal(kc_strvec_index(&all, "first"), 0);
+    assert_string_equal(all.v[kc_strvec_index(&all, "10.0.0.0")], "10.0.0.0");
+    assert_int_equal(kc_strvec_index(&all, "10.0.0.0"), (ssize_t)all.n - 1);
+
+    /* changed by hand: searched by a scan, never a stale answer */
+    free(all.v[all.n - 1]);
+    all.n--;
+    assert_int_equal(kc_strvec_index(&all, "10.0.0.0"), -1);
+    assert_int_equal(kc_strvec_index(&all, "first"), 0);
+    kc_strvec_push(&all, "again");
+    assert_int_equal(kc_strvec_index(&all, "again"), (ssize_t)all.n - 1);
+    assert_int_equal(kc_strvec_index(&all, "10.0.0.1"), kc_strvec_index(&all, "10.0.0.1"));
+    kc_strvec_release(&all);
+    assert_null(all.index);
+}
+
+static void test_natural_cmp(void **state)
+{
+    (void)state;
+    assert_true(kc_natural_cmp("10.0.0.9", "10.0.0.10") < 0);
+    assert_true(kc_natural_cmp("10.0.1.2", "10.0.0.10") > 0);
+    assert_true(kc_natural_cmp("web-2", "web-10") < 0);
+    assert_true(kc_natural_cmp("web-02", "web-2") == 0);
+    assert_true(kc_natural_cmp("web", "web-1") < 0);
+    assert_true(kc_natural_cmp("b", "a10") > 0);
+    assert_int_equal(kc_natural_cmp("h1", "h1"), 0);
+}
+
 static void test_sha256(void **state)
 {
     (void)state;
@@ -101,9 +161,10 @@ static void test_err_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_cap), cmocka_unit_test(test_strvec_split_join),
-        cmocka_unit_test(test_sha256),  cmocka_unit_test(test_base64_mime),
-        cmocka_unit_test(test_nearest), cmocka_unit_test(test_err_format),
+        cmocka_unit_test(test_buf_cap),      cmocka_unit_test(test_strvec_split_join),
+        cmocka_unit_test(test_strvec_index), cmocka_unit_test(test_natural_cmp),
+        cmocka_unit_test(test_sha256),       cmocka_unit_test(test_base64_mime),
+        cmocka_unit_test(test_nearest),      cmocka_unit_test(test_err_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
