@@ -121,15 +121,19 @@ export DOCKER_CONFIG=$KC_DOCKER_CONFIG
 # project N: servers h1..hN, two accessories on every host (one with a secret env), the
 # registry password in .kamal/secrets, the bed's ssh config (key + known_hosts).
 make_project() {
-  local n=$1 d=$WORK/p$1 h
+  local d=$WORK/p$1
+  write_project "$d" "$1" "roles: [web]"
+  echo "$d"
+}
+# write_project DIR N PLACEMENT: the project files of make_project/make_fleet; PLACEMENT is
+# where both accessories go ("roles: [web]", "hosts: [...]")
+write_project() {
+  local d=$1 n=$2 place=$3 h
   mkdir -p "$d/config" "$d/.kamal"
   printf 'KAMAL_REGISTRY_PASSWORD=%s\nDB_PASSWORD=bench-secret\n' "$KC_REGISTRY_PASSWORD" \
     >"$d/.kamal/secrets"
   {
-    echo "service: bench"
-    echo "image: kc/web"
-    echo "servers:"
-    echo "  web:"
+    printf 'service: bench\nimage: kc/web\nservers:\n  web:\n'
     for h in $(hosts_list "$n"); do echo "    - $h"; done
     cat <<EOF
 registry:
@@ -144,7 +148,7 @@ ssh:
 accessories:
   db:
     image: $KC_REGISTRY/kc/web:1
-    roles: [web]
+    $place
     env:
       clear:
         GREETING: hello
@@ -152,10 +156,9 @@ accessories:
         - DB_PASSWORD
   cache:
     image: $KC_REGISTRY/kc/web:2
-    roles: [web]
+    $place
 EOF
   } >"$d/config/deploy.yml"
-  echo "$d"
 }
 
 # the big config for b: 200 hosts in 2 roles, 20 accessories with env, volumes, ports, labels
@@ -333,38 +336,8 @@ fi
 # dockerd; the others are sshd-only hosts, or docker hosts without the accessory). deploy.yml
 # keeps the default sshkit.max_concurrent_starts (30), deploy-wide.yml raises it to N.
 make_fleet() {
-  local n=$1 d=$WORK/f$1 h acc
-  mkdir -p "$d/config" "$d/.kamal"
-  printf 'KAMAL_REGISTRY_PASSWORD=%s\nDB_PASSWORD=bench-secret\n' "$KC_REGISTRY_PASSWORD" \
-    >"$d/.kamal/secrets"
-  acc=$(hosts_list "$FLEET_DOCKER" | sed 's/ /, /g')
-  {
-    printf 'service: bench\nimage: kc/web\nservers:\n  web:\n'
-    for h in $(hosts_list "$n"); do echo "    - $h"; done
-    cat <<EOF
-registry:
-  server: $KC_REGISTRY
-  username: $KC_REGISTRY_USER
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
-  arch: amd64
-ssh:
-  config: $KC_SSH_CONFIG
-accessories:
-  db:
-    image: $KC_REGISTRY/kc/web:1
-    hosts: [$acc]
-    env:
-      clear:
-        GREETING: hello
-      secret:
-        - DB_PASSWORD
-  cache:
-    image: $KC_REGISTRY/kc/web:2
-    hosts: [$acc]
-EOF
-  } >"$d/config/deploy.yml"
+  local n=$1 d=$WORK/f$1
+  write_project "$d" "$n" "hosts: [$(hosts_list "$FLEET_DOCKER" | sed 's/ /, /g')]"
   { cat "$d/config/deploy.yml"; printf 'sshkit:\n  max_concurrent_starts: %s\n' "$n"; } \
     >"$d/config/deploy-wide.yml"
   hosts_list "$n" | tr ' ' '\n' >"$d/hosts.txt"

@@ -17,11 +17,6 @@ int kc_step_bootstrap(struct kc_ctx *ctx, struct kc_host *h, bool *installed, st
 /* docker network create kamal; "already exists" is success. */
 int kc_step_network(struct kc_host *h, struct kc_err *err);
 
-/* The registry's username and password, from the secrets files where
- * deploy.yml names secrets. The password is registered for redaction.
- * KC_ECONFIG when either is missing. */
-int kc_step_registry_credentials(struct kc_ctx *ctx, const struct kc_registry *reg,
-                                 const char **username, const char **password, struct kc_err *err);
 /* docker login on h, or on this machine when h is NULL; the password goes on
  * stdin. A failure is "docker login to SERVER failed: ...". */
 int kc_step_registry_login(struct kc_ctx *ctx, struct kc_host *h, const struct kc_registry *reg,

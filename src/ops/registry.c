@@ -38,7 +38,7 @@ static int registry_run(struct kc_ctx *ctx, const struct kc_registry_request *re
     int rc = refuse_local(reg, login ? "login" : "logout", err);
     /* credentials first: a missing secret is exit 3 before anything runs */
     if (rc == 0 && login)
-        rc = kc_step_registry_credentials(ctx, reg, &user, &pass, err);
+        rc = kc_ctx_registry_credentials(ctx, reg, &user, &pass, err);
     if (rc == 0 && !req->skip_local)
         rc = login ? kc_step_registry_login(ctx, NULL, reg, err)
                    : kc_step_registry_logout(ctx, NULL, reg, err);

@@ -88,6 +88,32 @@ cJSON *kc_sec_parse(struct kc_sec_call *c, const struct kc_exec_result *res, con
     return j;
 }
 
+int kc_sec_read_json(struct kc_sec_call *c, const struct kc_cmd *cmd, const char *what,
+                     const char *where, const char *sub, cJSON **out, struct kc_err *err)
+{
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    *out = NULL;
+    int rc = kc_sec_run(c, cmd, KC_SEC_SECRET, &res, err);
+    if (rc == 0 && res.status != 0)
+        rc = kc_sec_fail(c, &res, err, "could not read %s from %s", what, where);
+    if (rc == 0 && (*out = kc_sec_parse(c, &res, sub, err)) == NULL)
+        rc = KC_EREMOTE;
+    kc_exec_result_release(&res);
+    return rc;
+}
+
+int kc_sec_none_missing(struct kc_sec_call *c, const struct kc_strvec *missing, const char *where,
+                        struct kc_err *err)
+{
+    if (missing->n == 0)
+        return 0;
+    char *names = kc_sec_list(missing);
+    int rc = kc_sec_fail(c, NULL, err, "could not find %s in %s", names, where);
+    free(names);
+    return rc;
+}
+
 const char *kc_sec_str(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -235,15 +261,10 @@ static int aws_fetch(struct kc_sec_call *c, struct kc_err *err)
     if (c->account)
         kc_cmd_args(&cmd, "--profile", c->account, NULL);
     kc_cmd_args(&cmd, "--output", "json", NULL);
-    struct kc_exec_result res;
-    kc_exec_result_init(&res);
     char *list = kc_sec_list(&ids);
-    int rc = kc_sec_run(c, &cmd, KC_SEC_SECRET, &res, err);
-    if (rc == 0 && res.status != 0)
-        rc = kc_sec_fail(c, &res, err, "could not read %s from AWS Secrets Manager", list);
-    cJSON *j = rc ? NULL : kc_sec_parse(c, &res, "batch-get-secret-value", err);
-    if (rc == 0 && j == NULL)
-        rc = KC_EREMOTE;
+    cJSON *j;
+    int rc = kc_sec_read_json(c, &cmd, list, "AWS Secrets Manager", "batch-get-secret-value", &j,
+                              err);
     const cJSON *errors = cJSON_GetObjectItemCaseSensitive(j, "Errors");
     if (rc == 0 && cJSON_GetArraySize(errors) > 0)
         rc = aws_errors(c, errors, err);
@@ -263,7 +284,6 @@ static int aws_fetch(struct kc_sec_call *c, struct kc_err *err)
     }
     cJSON_Delete(j);
     free(list);
-    kc_exec_result_release(&res);
     kc_cmd_release(&cmd);
     kc_strvec_release(&ids);
     return rc;
@@ -427,16 +447,10 @@ static int doppler_fetch(struct kc_sec_call *c, struct kc_err *err)
     kc_cmd_arg(&cmd, "--json");
     if (rc == 0)
         rc = doppler_project(c, &secrets, &cmd, err);
-    struct kc_exec_result res;
-    kc_exec_result_init(&res);
     char *list = kc_sec_list(&names);
+    cJSON *j = NULL;
     if (rc == 0)
-        rc = kc_sec_run(c, &cmd, KC_SEC_SECRET, &res, err);
-    if (rc == 0 && res.status != 0)
-        rc = kc_sec_fail(c, &res, err, "could not read %s from Doppler", list);
-    cJSON *j = rc ? NULL : kc_sec_parse(c, &res, "secrets get", err);
-    if (rc == 0 && j == NULL)
-        rc = KC_EREMOTE;
+        rc = kc_sec_read_json(c, &cmd, list, "Doppler", "secrets get", &j, err);
     for (size_t i = 0; rc == 0 && i < names.n; i++)
         if (!cJSON_GetObjectItemCaseSensitive(j, names.v[i]))
             rc = kc_sec_fail(c, NULL, err, "could not find %s in Doppler", names.v[i]);
@@ -448,7 +462,6 @@ static int doppler_fetch(struct kc_sec_call *c, struct kc_err *err)
     }
     cJSON_Delete(j);
     free(list);
-    kc_exec_result_release(&res);
     kc_cmd_release(&cmd);
     kc_strvec_release(&names);
     kc_strvec_release(&secrets);

@@ -60,6 +60,14 @@ int kc_sec_usage(struct kc_sec_call *c, struct kc_err *err, const char *fmt, ...
  * the command). Caller frees with cJSON_Delete. */
 cJSON *kc_sec_parse(struct kc_sec_call *c, const struct kc_exec_result *res, const char *what,
                     struct kc_err *err);
+/* Runs cmd (its output is secret) and parses what it prints as JSON into
+ * *out (caller frees with cJSON_Delete). A non-zero exit fails as "could not
+ * read WHAT from WHERE"; sub names the command in the no-JSON message. */
+int kc_sec_read_json(struct kc_sec_call *c, const struct kc_cmd *cmd, const char *what,
+                     const char *where, const char *sub, cJSON **out, struct kc_err *err);
+/* 0 when missing is empty, else KC_EREMOTE "could not find A, B in WHERE". */
+int kc_sec_none_missing(struct kc_sec_call *c, const struct kc_strvec *missing, const char *where,
+                        struct kc_err *err);
 /* A JSON string member, or NULL. */
 const char *kc_sec_str(const cJSON *obj, const char *key);
 /* A value as Kamal's adapters turn it into text: a string as is, anything

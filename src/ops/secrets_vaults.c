@@ -392,16 +392,10 @@ static int lpass_fetch(struct kc_sec_call *c, struct kc_err *err)
     for (size_t i = 0; i < secrets.n; i++)
         kc_cmd_arg(&cmd, secrets.v[i]);
     kc_cmd_arg(&cmd, "--json");
-    struct kc_exec_result res;
-    kc_exec_result_init(&res);
     char *list = kc_sec_list(&secrets);
+    cJSON *j = NULL;
     if (rc == 0)
-        rc = kc_sec_run(c, &cmd, KC_SEC_SECRET, &res, err);
-    if (rc == 0 && res.status != 0)
-        rc = kc_sec_fail(c, &res, err, "could not read %s from LastPass", list);
-    cJSON *j = rc ? NULL : kc_sec_parse(c, &res, "show", err);
-    if (rc == 0 && j == NULL)
-        rc = KC_EREMOTE;
+        rc = kc_sec_read_json(c, &cmd, list, "LastPass", "show", &j, err);
     const cJSON *item;
     cJSON_ArrayForEach(item, (rc ? NULL : j))
     {
@@ -412,14 +406,10 @@ static int lpass_fetch(struct kc_sec_call *c, struct kc_err *err)
     for (size_t i = 0; rc == 0 && i < secrets.n; i++)
         if (kc_kvlist_get(c->results, secrets.v[i]) == NULL)
             kc_strvec_push(&missing, secrets.v[i]);
-    if (rc == 0 && missing.n) {
-        char *m = kc_sec_list(&missing);
-        rc = kc_sec_fail(c, NULL, err, "could not find %s in LastPass", m);
-        free(m);
-    }
+    if (rc == 0)
+        rc = kc_sec_none_missing(c, &missing, "LastPass", err);
     cJSON_Delete(j);
     free(list);
-    kc_exec_result_release(&res);
     kc_cmd_release(&cmd);
     kc_strvec_release(&missing);
     kc_strvec_release(&secrets);
@@ -490,28 +480,18 @@ static int enpass_fetch(struct kc_sec_call *c, struct kc_err *err)
     kc_cmd_args(&cmd, "enpass-cli", "-json", "-vault", c->from, "show", NULL);
     for (size_t i = 0; i < titles.n; i++)
         kc_cmd_arg(&cmd, titles.v[i]);
-    struct kc_exec_result res;
-    kc_exec_result_init(&res);
     char *list = kc_sec_list(&titles);
-    int rc = kc_sec_run(c, &cmd, KC_SEC_SECRET, &res, err);
-    if (rc == 0 && res.status != 0)
-        rc = kc_sec_fail(c, &res, err, "could not read %s from the Enpass vault", list);
-    cJSON *j = rc ? NULL : kc_sec_parse(c, &res, "show", err);
-    if (rc == 0 && j == NULL)
-        rc = KC_EREMOTE;
+    cJSON *j;
+    int rc = kc_sec_read_json(c, &cmd, list, "the Enpass vault", "show", &j, err);
     if (rc == 0)
         rc = enpass_put(c, j, err);
     for (size_t i = 0; rc == 0 && i < c->names->n; i++)
         if (!enpass_matched(c->results, c->names->v[i]))
             kc_strvec_push(&missing, c->names->v[i]);
-    if (rc == 0 && missing.n) {
-        char *m = kc_sec_list(&missing);
-        rc = kc_sec_fail(c, NULL, err, "could not find %s in the Enpass vault", m);
-        free(m);
-    }
+    if (rc == 0)
+        rc = kc_sec_none_missing(c, &missing, "the Enpass vault", err);
     cJSON_Delete(j);
     free(list);
-    kc_exec_result_release(&res);
     kc_cmd_release(&cmd);
     kc_strvec_release(&missing);
     kc_strvec_release(&titles);

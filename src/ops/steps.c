@@ -99,17 +99,11 @@ int kc_step_network(struct kc_host *h, struct kc_err *err)
 
 /* ---- registry ---- */
 
-int kc_step_registry_credentials(struct kc_ctx *ctx, const struct kc_registry *reg,
-                                 const char **username, const char **password, struct kc_err *err)
-{
-    return kc_ctx_registry_credentials(ctx, reg, username, password, err);
-}
-
 int kc_step_registry_login(struct kc_ctx *ctx, struct kc_host *h, const struct kc_registry *reg,
                            struct kc_err *err)
 {
     const char *user = NULL, *pass = NULL;
-    int rc = kc_step_registry_credentials(ctx, reg, &user, &pass, err);
+    int rc = kc_ctx_registry_credentials(ctx, reg, &user, &pass, err);
     if (rc)
         return rc;
     struct kc_cmd c = KC_CMD_INIT;
