@@ -52,15 +52,18 @@ static int load_text(struct kc_tree *tree, const char *raw, size_t len, const ch
     return rc;
 }
 
-/* One file: read, then load_text. */
+/* One file: read, then load_text. missing: the hint when it does not exist. */
 static int load_file(struct kc_tree *tree, const char *path, const struct kc_erb_opts *erb,
-                     struct kc_err *err)
+                     const char *missing, struct kc_err *err)
 {
     struct kc_buf raw = KC_BUF_INIT;
     int rc;
-    if (kc_read_file(path, KC_CONFIG_MAX_SIZE, &raw) != 0)
-        rc = read_error(path, errno, err);
-    else
+    if (kc_read_file(path, KC_CONFIG_MAX_SIZE, &raw) != 0) {
+        int e = errno;
+        rc = read_error(path, e, err);
+        if (e == ENOENT)
+            kc_err_set_hint(err, "%s", missing);
+    } else
         rc = load_text(tree, raw.data, raw.len, path, erb, err);
     kc_buf_release(&raw);
     return rc;
@@ -96,12 +99,17 @@ static int load_tree(struct kc_config *cfg, const char *text, size_t len,
                      const struct kc_erb_opts *erb, struct kc_err *err)
 {
     int rc = text ? load_text(&cfg->tree, text, len, cfg->config_file, erb, err)
-                  : load_file(&cfg->tree, cfg->config_file, erb, err);
+                  : load_file(&cfg->tree, cfg->config_file, erb,
+                              "run kamal-c in the project's directory, name the file with "
+                              "-c FILE, or create one with 'kamal-c init'",
+                              err);
     if (rc || cfg->destination == NULL)
         return rc;
     struct kc_tree overlay = KC_TREE_INIT;
     cfg->dest_file = destination_file(cfg->config_file, cfg->destination);
-    if ((rc = load_file(&overlay, cfg->dest_file, erb, err)) == 0)
+    if ((rc = load_file(&overlay, cfg->dest_file, erb,
+                        "-d DESTINATION reads the destination's own file beside the main one",
+                        err)) == 0)
         kc_tree_merge(&cfg->tree, &overlay);
     kc_tree_release(&overlay);
     return rc;

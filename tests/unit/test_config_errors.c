@@ -341,6 +341,17 @@ static void test_missing_file(void **state)
     assert_int_equal(rc, KC_ECONFIG);
     assert_string_equal(got, "configuration file not found: " BAD "does-not-exist.yml");
     free(got);
+
+    /* the error says what to do about it */
+    struct kc_config cfg;
+    struct kc_err err = KC_ERR_INIT;
+    struct kc_load_opts o = {.config_file = BAD "does-not-exist.yml"};
+    kc_config_init(&cfg);
+    assert_int_equal(kc_config_load(&cfg, &o, &err), KC_ECONFIG);
+    assert_non_null(err.hint);
+    assert_non_null(strstr(err.hint, "kamal-c init"));
+    kc_config_release(&cfg);
+    kc_err_release(&err);
 }
 
 /* A 10 MB file (generated here, never committed) stops at the 1 MiB cap. */
