@@ -70,19 +70,22 @@ int kc_step_upload(struct kc_host *h, const char *path, const void *data, size_t
 
 /* h is now doing the step (replaces its previous step and progress). */
 void kc_step_doing(struct kc_host *h, const char *fmt, ...) KC_PRINTF(2, 3);
-/* The progress of h's current step ("pulling, 2/5 layers"). */
+/* The progress of h's current step ("pulling, 2/5 layers downloaded, 1
+ * extracted"). */
 void kc_step_progress(struct kc_host *h, const char *fmt, ...) KC_PRINTF(2, 3);
 
-/* Follows docker's pull messages ("<layer>: Pull complete", on stdout for
- * docker pull, on stderr for docker run) in a command's output and reports
- * "pulling, N/M layers" as h's progress. Usage: init, attach to the result
+/* Follows docker's pull messages ("<layer>: Download complete", "... Pull
+ * complete", on stdout for docker pull, on stderr for docker run) in a
+ * command's output and reports "pulling, D/M layers downloaded, P extracted"
+ * as h's progress (without a terminal docker prints no byte counts). Usage: init, attach to the result
  * given to kc_remote_run (nothing is attached unless the live view is on),
  * run, release. */
 struct kc_pull_watch {
     struct kc_host *h;
     struct kc_lines lines[2]; /* stdout, stderr */
-    struct kc_strvec layers;  /* layer ids seen */
-    struct kc_strvec done;    /* ... of those: pulled, or there already */
+    struct kc_strvec layers;     /* layer ids seen */
+    struct kc_strvec downloaded; /* ... of those: downloaded (or there already) */
+    struct kc_strvec done;       /* ... pulled: extracted (or there already) */
 };
 void kc_pull_watch_init(struct kc_pull_watch *w, struct kc_host *h);
 void kc_pull_watch_attach(struct kc_pull_watch *w, struct kc_exec_result *res);

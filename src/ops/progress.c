@@ -60,7 +60,11 @@ bool kc_pull_watch_line(struct kc_pull_watch *w, const char *line, size_t len)
         slen--;
     char *id = kc_xstrndup(line, idn);
     bool changed = kc_strvec_push_unique(&w->layers, id);
-    if (status_is(status, slen, "Pull complete") || status_is(status, slen, "Already exists"))
+    bool there = status_is(status, slen, "Already exists");
+    bool done = there || status_is(status, slen, "Pull complete");
+    if (done || status_is(status, slen, "Download complete"))
+        changed |= kc_strvec_push_unique(&w->downloaded, id);
+    if (done)
         changed |= kc_strvec_push_unique(&w->done, id);
     free(id);
     return changed;
@@ -70,7 +74,8 @@ static int watch_line(void *ud, const char *line, size_t len)
 {
     struct kc_pull_watch *w = ud;
     if (kc_pull_watch_line(w, line, len) && w->h)
-        kc_step_progress(w->h, "pulling, %zu/%zu layers", w->done.n, w->layers.n);
+        kc_step_progress(w->h, "pulling, %zu/%zu layers downloaded, %zu extracted",
+                         w->downloaded.n, w->layers.n, w->done.n);
     return 0;
 }
 
@@ -101,5 +106,6 @@ void kc_pull_watch_release(struct kc_pull_watch *w)
     kc_lines_release(&w->lines[0]);
     kc_lines_release(&w->lines[1]);
     kc_strvec_release(&w->layers);
+    kc_strvec_release(&w->downloaded);
     kc_strvec_release(&w->done);
 }

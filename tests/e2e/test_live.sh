@@ -147,7 +147,8 @@ assert_match "$LIVE" "\(([0-9]+\.[0-9]) s\)" "elapsed time on the live lines"
 assert_contains "$LIVE" "db: docker run" "the docker run step"
 assert_contains "$LIVE" "wait for live-db" "the wait for the container"
 if ((SLOW)); then
-  assert_match "$LIVE" "pulling, [0-9]+/[0-9]+ layers" "docker's pull progress"
+  assert_match "$LIVE" "pulling, [0-9]+/[0-9]+ layers downloaded, [0-9]+ extracted" \
+    "docker's pull progress"
 fi
 assert_clean_pane "after the boot"
 live_final=$FINAL

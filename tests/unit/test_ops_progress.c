@@ -1,5 +1,6 @@
 /* test_ops_progress.c - live progress from the ops layer: docker's pull
- * messages counted into "N/M layers" (kc_pull_watch_line). */
+ * messages counted into layers seen, downloaded and extracted
+ * (kc_pull_watch_line). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,9 +27,12 @@ static void test_pull_transcript(void **state)
     assert_true(feed(&w, "5b7339215d1d: Pulling fs layer"));
     assert_true(feed(&w, "14ca88e9f672: Pulling fs layer\r"));
     assert_int_equal(w.layers.n, 3);
+    assert_int_equal(w.downloaded.n, 1);
     assert_int_equal(w.done.n, 1);
     assert_false(feed(&w, "5b7339215d1d: Verifying Checksum"));
-    assert_false(feed(&w, "5b7339215d1d: Download complete"));
+    assert_true(feed(&w, "5b7339215d1d: Download complete"));
+    assert_int_equal(w.downloaded.n, 2);
+    assert_int_equal(w.done.n, 1);
     assert_true(feed(&w, "5b7339215d1d: Pull complete"));
     assert_false(feed(&w, "5b7339215d1d: Pull complete")); /* counted once */
     assert_true(feed(&w, "14ca88e9f672: Pull complete"));
@@ -38,6 +42,7 @@ static void test_pull_transcript(void **state)
     assert_false(feed(&w, "abc: Pull complete")); /* too short for a layer id */
     assert_false(feed(&w, ""));
     assert_int_equal(w.layers.n, 3);
+    assert_int_equal(w.downloaded.n, 3);
     assert_int_equal(w.done.n, 3);
     kc_pull_watch_release(&w);
 }
