@@ -27,7 +27,7 @@ struct pty {
     size_t elen;
 };
 
-static void open_pty(struct pty *p)
+static void open_pty_sized(struct pty *p, unsigned short rows)
 {
     p->master = posix_openpt(O_RDWR | O_NOCTTY);
     assert_true(p->master >= 0);
@@ -35,11 +35,16 @@ static void open_pty(struct pty *p)
     assert_int_equal(unlockpt(p->master), 0);
     int s = open(ptsname(p->master), O_RDWR | O_NOCTTY);
     assert_true(s >= 0);
-    struct winsize ws = {.ws_row = 24, .ws_col = 60};
+    struct winsize ws = {.ws_row = rows, .ws_col = 60};
     ioctl(s, TIOCSWINSZ, &ws);
     p->slave = fdopen(s, "w");
     p->err = open_memstream(&p->ebuf, &p->elen);
     fcntl(p->master, F_SETFL, fcntl(p->master, F_GETFL) | O_NONBLOCK);
+}
+
+static void open_pty(struct pty *p)
+{
+    open_pty_sized(p, 24);
 }
 
 static void close_pty(struct pty *p)
@@ -108,6 +113,30 @@ static void test_live_lines(void **state)
     close_pty(&p);
 }
 
+/* More busy hosts than the screen has rows: the last line counts the rest
+ * (the cursor cannot go back up over lines that scrolled away). */
+static void test_more_hosts_than_rows(void **state)
+{
+    (void)state;
+    setenv("TERM", "xterm", 1);
+    unsetenv("NO_COLOR");
+    struct pty p;
+    open_pty_sized(&p, 6); /* room for 4 lines */
+    struct kc_out o;
+    kc_out_init(&o, KC_FMT_TEXT, 0, p.slave, p.err);
+    const char *hosts[] = {"h1", "h2", "h3", "h4", "h5", "h6", "h7"};
+    for (size_t i = 0; i < 7; i++)
+        kc_out_step(&o, hosts[i], "probe");
+    assert_int_equal(o.live_lines, 4);
+    char *got = drain(&p);
+    assert_non_null(strstr(got, "and 4 more hosts"));
+    free(got);
+    kc_out_finish(&o, 0, NULL);
+    assert_int_equal(o.live_lines, 0);
+    kc_out_release(&o);
+    close_pty(&p);
+}
+
 /* NO_COLOR, TERM=dumb and -q keep the text target on a terminal too */
 static void test_not_live(void **state)
 {
@@ -138,6 +167,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_lines),
+        cmocka_unit_test(test_more_hosts_than_rows),
         cmocka_unit_test(test_not_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
