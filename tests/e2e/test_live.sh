@@ -161,6 +161,19 @@ assert_eq "$(printf '%s\n%s\n' "$OUT" "$ERR" | normalize)" "$(normalize <<<"$liv
 assert_contains "$live_final" "[$H1] db: booted - docker run, running after"
 assert_match "$live_final" "2 hosts: 2 booted \([0-9.]+ s\)"
 
+t "live: 'accessory reboot' shows the image pull (docker pull) with its layers"
+fresh
+type_run -- accessory reboot db
+watch_run 120
+assert_eq 0 "$PANE_RC" "exit status"
+assert_contains "$LIVE" "pull $IMAGE" "the pull step"
+if ((SLOW)); then
+  assert_match "$LIVE" "pull $IMAGE: pulling, [0-9]+/[0-9]+ layers downloaded" "docker pull's layers"
+fi
+assert_clean_pane "after the reboot"
+assert_match "$FINAL" "\[$H1\] db: rebooted - running after [0-9.]+ s"
+assert_match "$FINAL" "2 hosts: 2 rebooted \([0-9.]+ s\)"
+
 t "live: a no-op run (nothing long) prints the text lines only"
 type_run -- accessory boot all
 watch_run 60
