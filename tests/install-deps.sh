@@ -13,6 +13,8 @@ packages=(
   # the test bed: real hosts in network namespaces, a real registry
   docker.io openssh-server openssh-client docker-registry apache2-utils busybox-static
   iproute2 iptables openssl curl ca-certificates procps psmisc util-linux
+  # the live view's test: a real terminal (tests/e2e/test_live.sh)
+  tmux
   # the secrets test's local AWS API: PyPI's moto and awscli in a venv (tests/e2e/aws-local.sh)
   python3 python3-venv
 )

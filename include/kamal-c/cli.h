@@ -95,6 +95,8 @@ int kc_main(int argc, char **argv);
 
 /* Help text for a verb path (root when verb is &kc_root_verb). */
 void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth);
+/* The same text, through the output sink (kc_out_help). */
+void kc_help_out(struct kc_out *o, const struct kc_verb *const *path, size_t depth);
 
 /* The exit statuses, for help and the man page: {0, NULL}-terminated. */
 struct kc_exit_doc {

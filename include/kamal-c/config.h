@@ -426,13 +426,13 @@ bool kc_path_stays_inside(const char *path);
 
 /* What `kamal-c config` prints: Kamal's config keys (roles, hosts,
  * primary_host, version, repository, absolute_image, service_with_version,
- * volume_args, ssh_options, sshkit, builder, accessories, logging) as YAML,
- * or as JSON when json. version may be NULL (then version, absolute_image
- * and service_with_version are left out). Secrets are never shown: registry
+ * volume_args, ssh_options, sshkit, builder, accessories, logging) as YAML
+ * or as JSON (the output target picks one: kc_out_doc). version may be NULL
+ * (then version, absolute_image and service_with_version are left out). Secrets are never shown: registry
  * passwords and secret-backed usernames print as [REDACTED], env.secret
  * lists only names. */
-void kc_config_dump(const struct kc_config *cfg, const char *version, bool json,
-                    struct kc_buf *out);
+void kc_config_dump_yaml(const struct kc_config *cfg, const char *version, struct kc_buf *out);
+void kc_config_dump_json(const struct kc_config *cfg, const char *version, struct kc_buf *out);
 
 /* `kamal-c init`: writes config/deploy.yml, .kamal/secrets and the nine
  * .kamal/hooks/HOOK.sample files under dir (created as needed). Refuses to

@@ -86,6 +86,8 @@ bool kc_fleet_dry_run(const struct kc_fleet *f);
 /* The host named name, added (with these settings) when new. */
 struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct kc_ssh_opts *ssh);
 
+/* The run's output sink (for live progress: kc_out_step). */
+struct kc_out *kc_host_out(const struct kc_host *h);
 /* Opens the host's session if needed. The first failure is remembered: later
  * calls fail at once with the same error. */
 int kc_host_connect(struct kc_host *h, struct kc_err *err);

@@ -4,7 +4,10 @@
  * planned command under --dry-run, a block of host output); the sink renders
  * them as human text (host-prefixed lines, colour only on a TTY and never with
  * NO_COLOR, -q and -v honoured, a closing "Finished in N.N s") or collects
- * them into one JSON document (--format json) printed at the end.
+ * them into one JSON document (--format json) printed at the end. On a
+ * terminal the text also gets a live view: one redrawn line per busy host
+ * (kc_out_step, kc_out_progress), gone when the host's result is printed.
+ * Each rendering is a target (src/output/target_*.c), picked by kc_out_init.
  *
  * Every string is scrubbed of registered secret values before it is printed
  * or stored, as a last line of defence: commands carry secrets as marked
@@ -15,6 +18,7 @@
 #define KAMAL_C_OUTPUT_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -23,7 +27,9 @@
 enum kc_format { KC_FMT_TEXT, KC_FMT_JSON };
 enum kc_level { KC_LVL_ERROR, KC_LVL_WARN, KC_LVL_INFO, KC_LVL_DEBUG };
 
-struct kc_out_host; /* per-host record (JSON) */
+struct kc_out_host;   /* per-host record */
+struct kc_out_target; /* text, json or live (src/output/target.h) */
+struct kc_out_live;   /* the live target's state */
 
 struct kc_out {
     enum kc_format format;
@@ -45,8 +51,14 @@ struct kc_out {
     size_t ngroups, capgroups;
     bool show_finished;        /* print "Finished in" at the end (text) */
     bool keep_headers;         /* -q keeps block headers (details, audit of several hosts) */
+    const struct kc_out_target *target; /* chosen by kc_out_init */
+    struct kc_out_live *live;           /* the live target's lines, NULL otherwise */
+    volatile sig_atomic_t live_lines;   /* live lines on the terminal now (for a signal) */
 };
 
+/* The target: JSON for KC_FMT_JSON; else the live view when out is a
+ * terminal, NO_COLOR is unset or empty, TERM is not "dumb" and not -q; else
+ * text. */
 void kc_out_init(struct kc_out *o, enum kc_format format, int verbosity, FILE *out, FILE *err);
 void kc_out_release(struct kc_out *o);
 void kc_out_set_command(struct kc_out *o, const char *command);
@@ -89,6 +101,35 @@ void kc_out_data(struct kc_out *o, const char *text, bool is_json);
  * to show secret values (fetch, extract, print). In JSON mode text must be
  * the verb's own JSON document. */
 void kc_out_reveal(struct kc_out *o, const char *text, bool is_json);
+
+/* `help`: the text, in every format (help has no JSON form). */
+void kc_out_help(struct kc_out *o, const char *text);
+/* `version`: "kamal-c VERSION (Kamal COMPAT configuration)", or its JSON
+ * object (the verb's own document). */
+void kc_out_version(struct kc_out *o, const char *version, const char *compat);
+/* A document with a text and a JSON rendering (`config`): the target asks
+ * for the one it prints; the JSON one is the verb's own document. */
+struct kc_out_doc {
+    void (*text)(const void *ud, struct kc_buf *out);
+    void (*json)(const void *ud, struct kc_buf *out);
+    const void *ud;
+};
+void kc_out_doc(struct kc_out *o, const struct kc_out_doc *doc);
+
+/* Live progress, for the live view on a terminal; a no-op in the text and
+ * JSON targets. kc_out_step: host is now doing step ("pull IMAGE"), which
+ * replaces its previous step and progress; kc_out_progress: the current
+ * step's progress ("2/5 layers"), NULL to clear. A host's live line goes when
+ * a result or an error of the host is printed, and comes back with its next
+ * step; kc_out_finish removes them all before the summary, so the terminal
+ * ends with exactly the text target's lines. */
+void kc_out_step(struct kc_out *o, const char *host, const char *step);
+void kc_out_progress(struct kc_out *o, const char *host, const char *progress);
+/* Whether the live target is in use. */
+bool kc_out_is_live(const struct kc_out *o);
+/* Async-signal-safe: erases the live lines and shows the cursor, for a
+ * signal handler about to end the process (a second Ctrl-C). */
+void kc_out_signal_reset(struct kc_out *o);
 
 /* The top-level error, printed once (text: "kamal-c: error: ..." plus the
  * hint, the command and the remote stderr where known). */

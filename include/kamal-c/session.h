@@ -77,6 +77,10 @@ struct kc_exec_result {
     struct kc_buf err;
     bool truncated;  /* output beyond the cap was dropped */
     char signal[32]; /* the signal that killed it ("KILL"), "" otherwise */
+    /* When set, also handed each piece of output as it arrives, before the
+     * cap (live progress of a docker pull); kept across runs on this result. */
+    int (*watch)(void *ud, const char *data, size_t len, bool is_stderr);
+    void *watch_ud;
 };
 void kc_exec_result_init(struct kc_exec_result *r);
 void kc_exec_result_release(struct kc_exec_result *r);

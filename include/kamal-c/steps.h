@@ -54,4 +54,38 @@ void kc_step_audit(struct kc_ctx *ctx, struct kc_host *h, const char *fmt, ...) 
 int kc_step_upload(struct kc_host *h, const char *path, const void *data, size_t len, int mode,
                    struct kc_err *err);
 
+/* ---- live progress (progress.c) ----
+ * On a terminal, the live view shows one line per busy host: the host, the
+ * step it is doing now, its elapsed time and the step's progress. These say
+ * what goes on that line; they are no-ops in the text and JSON targets (and
+ * cheap there: nothing is formatted). A host's line goes when a result or an
+ * error of the host is reported, and comes back with its next step. The
+ * shared steps above report their own ("docker network", "pull IMAGE",
+ * "wait for CONTAINER", ...): a verb reports the steps of its own. */
+
+/* h is now doing the step (replaces its previous step and progress). */
+void kc_step_doing(struct kc_host *h, const char *fmt, ...) KC_PRINTF(2, 3);
+/* The progress of h's current step ("pulling, 2/5 layers downloaded, 1
+ * extracted"). */
+void kc_step_progress(struct kc_host *h, const char *fmt, ...) KC_PRINTF(2, 3);
+
+/* Follows docker's pull messages ("<layer>: Download complete", "... Pull
+ * complete", on stdout for docker pull, on stderr for docker run) in a
+ * command's output and reports "pulling, D/M layers downloaded, P extracted"
+ * as h's progress (without a terminal docker prints no byte counts). Usage: init, attach to the result
+ * given to kc_remote_run (nothing is attached unless the live view is on),
+ * run, release. */
+struct kc_pull_watch {
+    struct kc_host *h;
+    struct kc_lines lines[2]; /* stdout, stderr */
+    struct kc_strvec layers;     /* layer ids seen */
+    struct kc_strvec downloaded; /* ... of those: downloaded (or there already) */
+    struct kc_strvec done;       /* ... pulled: extracted (or there already) */
+};
+void kc_pull_watch_init(struct kc_pull_watch *w, struct kc_host *h);
+void kc_pull_watch_attach(struct kc_pull_watch *w, struct kc_exec_result *res);
+void kc_pull_watch_release(struct kc_pull_watch *w);
+/* One line of docker's output; true when the counts changed. */
+bool kc_pull_watch_line(struct kc_pull_watch *w, const char *line, size_t len);
+
 #endif

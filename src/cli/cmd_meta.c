@@ -3,7 +3,6 @@
 #include "parse.h"
 #include "verbs.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,17 +10,7 @@ static int version_exec(struct kc_ctx *ctx, const struct kc_args *args, struct k
 {
     (void)args;
     (void)err;
-    if (ctx->g.format == KC_FMT_JSON) {
-        char *s = kc_xasprintf("{\"version\": \"%s\", \"kamal_config\": \"%s\"}\n", KC_VERSION,
-                               KC_KAMAL_COMPAT_VERSION);
-        kc_out_data(ctx->out, s, true);
-        free(s);
-        return 0;
-    }
-    char *s =
-        kc_xasprintf("kamal-c %s (Kamal %s configuration)\n", KC_VERSION, KC_KAMAL_COMPAT_VERSION);
-    kc_out_data(ctx->out, s, false);
-    free(s);
+    kc_out_version(ctx->out, KC_VERSION, KC_KAMAL_COMPAT_VERSION);
     return 0;
 }
 
@@ -35,7 +24,6 @@ const struct kc_verb kc_verb_version = {
 /* help [COMMAND [SUBCOMMAND]]: walks the table like the parser does. */
 static int help_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
-    (void)ctx;
     const struct kc_verb *path[KC_MAX_DEPTH] = {&kc_root_verb};
     size_t depth = 1;
     for (size_t i = 0; i < args->pos.n; i++) {
@@ -48,7 +36,7 @@ static int help_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_e
             return kc_err_set(err, KC_EUSAGE, "no help for unknown command '%s'", args->pos.v[i]);
         path[depth++] = next;
     }
-    kc_help_print(stdout, path, depth);
+    kc_help_out(ctx->out, path, depth);
     return 0;
 }
 
@@ -61,15 +49,25 @@ const struct kc_verb kc_verb_help = {
     .operand = KC_COMPLETE_COMMAND,
 };
 
+/* The configuration as YAML (text) or JSON: the output target picks. */
+static void dump_yaml(const void *ud, struct kc_buf *out)
+{
+    const struct kc_ctx *ctx = ud;
+    kc_config_dump_yaml(ctx->cfg, ctx->g.version, out);
+}
+
+static void dump_json(const void *ud, struct kc_buf *out)
+{
+    const struct kc_ctx *ctx = ud;
+    kc_config_dump_json(ctx->cfg, ctx->g.version, out);
+}
+
 static int config_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
     (void)args;
     (void)err;
-    struct kc_buf out = KC_BUF_INIT;
-    bool json = ctx->g.format == KC_FMT_JSON;
-    kc_config_dump(ctx->cfg, ctx->g.version, json, &out);
-    kc_out_data(ctx->out, kc_buf_str(&out), json);
-    kc_buf_release(&out);
+    const struct kc_out_doc doc = {.text = dump_yaml, .json = dump_json, .ud = ctx};
+    kc_out_doc(ctx->out, &doc);
     return 0;
 }
 

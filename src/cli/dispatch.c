@@ -17,6 +17,8 @@
  * ctx->cancel everywhere else. */
 static volatile sig_atomic_t cancel_flag;
 static struct timespec first_signal; /* when cancel_flag was set */
+/* The run's output, so that a second Ctrl-C can erase its live lines. */
+static struct kc_out *signal_out;
 
 /* Seconds during which a repeated signal counts as the same interruption:
  * `timeout -s INT` and CI runners signal the process and then its process
@@ -32,7 +34,8 @@ static void on_signal(int sig)
                        (now.tv_nsec - first_signal.tv_nsec);
         if (ns < KC_SIGNAL_REPEAT_WINDOW * 1000000000LL)
             return;
-        /* a second Ctrl-C: the user wants out now */
+        /* a second Ctrl-C: the user wants out now, leaving a clean terminal */
+        kc_out_signal_reset(signal_out);
         signal(sig, SIG_DFL);
         raise(sig);
         return;
@@ -280,9 +283,9 @@ static int check_terminal(const struct kc_parsed *p, struct kc_err *err)
     return KC_EUSAGE;
 }
 
-static int help_for(const struct kc_parsed *p)
+static int help_for(struct kc_out *out, const struct kc_parsed *p)
 {
-    kc_help_print(stdout, p->path, p->depth);
+    kc_help_out(out, p->path, p->depth);
     return 0;
 }
 
@@ -299,7 +302,7 @@ int kc_main(int argc, char **argv)
     int status;
     bool quiet_stop = false;
     if (rc == 0 && (p.g.help || (p.verb == NULL && p.depth == 1))) {
-        status = help_for(&p);
+        status = help_for(&out, &p);
         goto done;
     }
     if (rc == 0 && p.verb == NULL) {
@@ -314,6 +317,7 @@ int kc_main(int argc, char **argv)
     if (rc == 0)
         rc = check_terminal(&p, &err);
     if (rc == 0) {
+        signal_out = &out;
         install_signals();
         struct kc_ctx ctx;
         kc_ctx_init(&ctx, &out, &cancel_flag);
@@ -335,6 +339,7 @@ int kc_main(int argc, char **argv)
         kc_out_error(&out, &err);
     status = kc_out_finish(&out, kc_exit_status(rc), &err);
 done:
+    signal_out = NULL;
     kc_out_release(&out);
     kc_err_release(&err);
     kc_parsed_release(&p);

@@ -98,3 +98,18 @@ void kc_help_print(FILE *f, const struct kc_verb *const *path, size_t depth)
     print_exit_codes(f);
     kc_buf_release(&name);
 }
+
+void kc_help_out(struct kc_out *o, const struct kc_verb *const *path, size_t depth)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) { /* no memory for the buffer: print it straight */
+        kc_help_print(o->out, path, depth);
+        return;
+    }
+    kc_help_print(f, path, depth);
+    fclose(f);
+    kc_out_help(o, text ? text : "");
+    free(text);
+}

@@ -134,9 +134,9 @@ static void th(struct kc_buf *b, const char *title, int section)
 static const struct {
     const char *name, *meaning;
 } environment[] = {
-    {"NO_COLOR", "Any value but the empty one turns colours off."},
-    {"TERM", "dumb turns colours off. It is also the terminal type asked for on the host by "
-             "exec -i."},
+    {"NO_COLOR", "Any value but the empty one turns colours and the live view off."},
+    {"TERM", "dumb turns colours and the live view off. It is also the terminal type asked for "
+             "on the host by exec -i."},
     {"KAMAL_LOCK", "true means a parent run holds the deploy lock (a hook that calls kamal-c): "
                    "this run takes and releases no lock."},
     {"VERSION", "The version written in the lock's details when --version is not given (then "

@@ -269,18 +269,21 @@ static cJSON *to_json(const struct kc_node *n)
     return cJSON_CreateString(kc_node_text(n));
 }
 
-void kc_config_dump(const struct kc_config *cfg, const char *version, bool json, struct kc_buf *out)
+void kc_config_dump_yaml(const struct kc_config *cfg, const char *version, struct kc_buf *out)
 {
     struct kc_node *doc = build_doc(cfg, version);
-    if (json) {
-        cJSON *j = to_json(doc);
-        char *s = cJSON_Print(j);
-        kc_buf_adds(out, s ? s : "{}");
-        kc_buf_addc(out, '\n');
-        cJSON_free(s);
-        cJSON_Delete(j);
-    } else {
-        kc_node_to_yaml(doc, out);
-    }
+    kc_node_to_yaml(doc, out);
+    kc_node_free(doc);
+}
+
+void kc_config_dump_json(const struct kc_config *cfg, const char *version, struct kc_buf *out)
+{
+    struct kc_node *doc = build_doc(cfg, version);
+    cJSON *j = to_json(doc);
+    char *s = cJSON_Print(j);
+    kc_buf_adds(out, s ? s : "{}");
+    kc_buf_addc(out, '\n');
+    cJSON_free(s);
+    cJSON_Delete(j);
     kc_node_free(doc);
 }

@@ -156,6 +156,8 @@ static void report_still(struct kc_ctx *ctx, struct kc_host *h, const struct acc
 static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_decision *d,
                      const struct kc_accessory *acc, struct kc_err *err)
 {
+    const char *did = d->action == KC_ACT_START ? "docker start" : "docker unpause";
+    kc_step_doing(h, "%s: %s", acc->name, did);
     int rc =
         kc_acc_step(h, d->action == KC_ACT_START ? kc_cmd_accessory_start : kc_cmd_accessory_unpause,
                     acc, KC_MUTATE | KC_CHECK, NULL, err);
@@ -164,7 +166,6 @@ static int act_start(struct kc_ctx *ctx, struct kc_host *h, const struct acc_dec
     if (rc)
         return rc;
     kc_step_audit(ctx, h, "Started %s accessory", acc->name);
-    const char *did = d->action == KC_ACT_START ? "docker start" : "docker unpause";
     if (d->diffs.n) {
         char *detail = drift_detail(d, acc->name, did);
         kc_report(ctx, h->name, acc->name, "drift", detail);
@@ -204,6 +205,7 @@ static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     const struct acc_want *w = &job->set->want[job->idx[k]];
     const struct kc_acc_probe *p = &job->probe.acc[k];
     int rc = 0;
+    kc_step_doing(h, "%s: boot", w->acc->name);
     if (job->dec[k].action == KC_ACT_REPLACE)
         rc = kc_acc_step(h, kc_cmd_accessory_rm, w->acc, KC_MUTATE | KC_CHECK, NULL, err);
     else
@@ -282,9 +284,12 @@ static int phase1(struct kc_host *h, void *ud, struct kc_err *err)
 {
     struct host_job *job = job_of(ud, h);
     struct kc_ctx *ctx = job->set->ctx;
+    kc_step_doing(h, "probe");
     int rc = probe_host(h, job, err);
     if (rc)
         report_probe_failure(ctx, h, job, rc, err);
+    if (rc == 0 && job->needs_change)
+        kc_step_doing(h, "waiting for the deploy lock");
     if (rc || job->needs_change)
         return rc;
     return act_host(ctx, h, job, err); /* only reports and fails here */
@@ -295,6 +300,7 @@ static int phase2(struct kc_host *h, void *ud, struct kc_err *err)
 {
     struct host_job *job = job_of(ud, h);
     struct kc_ctx *ctx = job->set->ctx;
+    kc_step_doing(h, "probe again, under the lock");
     int rc = probe_host(h, job, err);
     if (rc)
         report_probe_failure(ctx, h, job, rc, err);

@@ -46,6 +46,8 @@ int kc_acc_login(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessor
 
 int kc_acc_directories(struct kc_host *h, const struct kc_accessory *acc, struct kc_err *err)
 {
+    if (acc->ndirectories)
+        kc_step_doing(h, "%s: directories", acc->name);
     for (size_t i = 0; i < acc->ndirectories; i++) {
         struct kc_cmd c = KC_CMD_INIT;
         kc_cmd_accessory_directory(&c, acc, &acc->directories[i]);
@@ -98,11 +100,19 @@ static int docker_run(struct kc_ctx *ctx, struct kc_host *h, const struct kc_acc
     char digest[65];
     int rc = kc_accessory_digest(ctx->cfg, acc, h->name, digest, err);
     struct kc_cmd c = KC_CMD_INIT;
+    struct kc_exec_result res;
+    struct kc_pull_watch watch; /* docker run pulls a missing image: the long step */
+    kc_exec_result_init(&res);
+    kc_pull_watch_init(&watch, h);
+    kc_pull_watch_attach(&watch, &res);
+    kc_step_doing(h, "%s: docker run", acc->name);
     if (rc == 0)
         rc = kc_cmd_accessory_run(&c, ctx->cfg, acc, h->name, digest, err);
     if (rc == 0)
-        rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, NULL, err);
+        rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, &res, err);
     kc_cmd_release(&c);
+    kc_exec_result_release(&res);
+    kc_pull_watch_release(&watch);
     if (rc == KC_EREMOTE) {
         kc_err_prefix(err, "%s: docker run failed", acc->name);
         /* docker run may leave a created container behind: remove it, so the

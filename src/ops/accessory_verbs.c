@@ -72,6 +72,7 @@ static int reboot_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
         kc_err_prefix(err, "%s: image pull failed, the running container was left alone",
                       acc->name);
     if (rc == 0) {
+        kc_step_doing(h, "%s: replace the container", acc->name);
         /* stop errors (no container) don't matter: prune removes what is left */
         struct kc_err ignored = KC_ERR_INIT;
         kc_acc_step(h, kc_cmd_accessory_stop, acc, KC_MUTATE, NULL, &ignored);

@@ -10,6 +10,7 @@
 #include "kamal-c/commands.h"
 #include "kamal-c/ops.h"
 #include "kamal-c/local.h"
+#include "kamal-c/steps.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -468,6 +469,7 @@ int kc_lock_drop(struct kc_ctx *ctx, struct kc_err *err)
     /* only ours: someone may have released it by hand and taken it since;
      * KC_CLEANUP: this runs after Ctrl-C too */
     kc_cmd_lock_release_if(&c, ctx->cfg, ctx->lock_file);
+    kc_step_doing(h, "release the deploy lock");
     int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CLEANUP, &res, err);
     if (rc == 0 && res.status == 127 && ctx->lock_held) {
         /* no cmp on the host: Kamal's unconditional release */

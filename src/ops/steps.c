@@ -51,6 +51,7 @@ static int install_docker(struct kc_ctx *ctx, struct kc_host *h, struct kc_err *
         return KC_EREMOTE;
     }
     kc_out_msg(ctx->out, KC_LVL_INFO, h->name, "Missing Docker, installing...");
+    kc_step_doing(h, "install docker");
     struct kc_cmd c = KC_CMD_INIT;
     kc_cmd_docker_install(&c);
     rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, NULL, err);
@@ -65,6 +66,7 @@ static int install_docker(struct kc_ctx *ctx, struct kc_host *h, struct kc_err *
 int kc_step_bootstrap(struct kc_ctx *ctx, struct kc_host *h, bool *installed, struct kc_err *err)
 {
     int status = 0;
+    kc_step_doing(h, "docker check");
     int rc = probe(h, kc_cmd_docker_version, &status, err);
     *installed = rc == 0 && status != 0;
     if (*installed)
@@ -84,6 +86,7 @@ int kc_step_network(struct kc_host *h, struct kc_err *err)
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_cmd_network_create(&c, "kamal");
+    kc_step_doing(h, "docker network");
     int rc = kc_remote_run(h, &c, KC_MUTATE, &res, err);
     if (rc == 0 && res.status != 0 && strstr(kc_buf_str(&res.err), "already exists") == NULL) {
         char *d = kc_cmd_render_display(&c);
@@ -108,6 +111,8 @@ int kc_step_registry_login(struct kc_ctx *ctx, struct kc_host *h, const struct k
         return rc;
     struct kc_cmd c = KC_CMD_INIT;
     kc_cmd_registry_login(&c, reg, user, pass, reg->username_is_secret);
+    if (h)
+        kc_step_doing(h, "docker login %s", reg->server ? reg->server : "Docker Hub");
     rc = run_on(ctx, h, &c, KC_MUTATE | KC_CHECK, NULL, err);
     if (rc == KC_EREMOTE)
         kc_err_prefix(err, "docker login to %s failed", reg->server ? reg->server : "Docker Hub");
@@ -128,9 +133,17 @@ int kc_step_registry_logout(struct kc_ctx *ctx, struct kc_host *h, const struct 
 int kc_step_pull(struct kc_host *h, const char *image, struct kc_err *err)
 {
     struct kc_cmd c = KC_CMD_INIT;
+    struct kc_exec_result res;
+    struct kc_pull_watch watch;
+    kc_exec_result_init(&res);
+    kc_pull_watch_init(&watch, h);
+    kc_pull_watch_attach(&watch, &res);
     kc_cmd_image_pull(&c, image);
-    int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, NULL, err);
+    kc_step_doing(h, "pull %s", image);
+    int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, &res, err);
     kc_cmd_release(&c);
+    kc_exec_result_release(&res);
+    kc_pull_watch_release(&watch);
     return rc;
 }
 
@@ -228,6 +241,7 @@ int kc_step_wait_running(struct kc_ctx *ctx, struct kc_host *h, const char *cont
     if (ctx->g.dry_run)
         return 0;
     double deadline = kc_now() + (double)ctx->cfg->deploy_timeout;
+    kc_step_doing(h, "wait for %s", container);
     struct state first, now;
     int rc = read_state(h, container, &first, err);
     if (rc == 0 && !nap(ctx, (int)settle_ms()))
@@ -282,6 +296,7 @@ int kc_step_upload(struct kc_host *h, const char *path, const void *data, size_t
                    struct kc_err *err)
 {
     struct kc_cmd c = KC_CMD_INIT;
+    kc_step_doing(h, "upload %s", path);
     kc_cmd_mkdir_parent(&c, path);
     int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, NULL, err);
     kc_cmd_release(&c);

@@ -12,6 +12,8 @@ void kc_exec_result_init(struct kc_exec_result *r)
     kc_buf_init(&r->err, 0);
     r->truncated = false;
     r->signal[0] = '\0';
+    r->watch = NULL;
+    r->watch_ud = NULL;
 }
 
 void kc_exec_result_release(struct kc_exec_result *r)
@@ -27,6 +29,8 @@ void kc_exec_result_release(struct kc_exec_result *r)
 static int capture(void *ud, const char *data, size_t len, bool is_stderr)
 {
     struct kc_exec_result *r = ud;
+    if (r->watch)
+        r->watch(r->watch_ud, data, len, is_stderr);
     struct kc_buf *b = is_stderr ? &r->err : &r->out;
     size_t room = b->max > b->len ? b->max - b->len : 0;
     if (len > room) {

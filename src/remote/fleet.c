@@ -94,6 +94,11 @@ struct kc_host *kc_fleet_host(struct kc_fleet *f, const char *name, const struct
     return h;
 }
 
+struct kc_out *kc_host_out(const struct kc_host *h)
+{
+    return h->fleet->out;
+}
+
 static bool fleet_cancelled(const struct kc_fleet *f)
 {
     return f->opts.cancel && *f->opts.cancel;

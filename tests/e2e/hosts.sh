@@ -25,6 +25,8 @@
 #                            sshd-stop | sshd-start         stop / start the sshd listener
 #                            hide-docker | show-docker      SSH sessions get a PATH without docker
 #                            small-disk | normal-disk       dockerd on a small tmpfs data-root (full-disk tests)
+#                            slow-link | fast-link          traffic to the host limited to KC_SLOW_RATE
+#                                                           (default 2mbit; tc netem on its veth)
 #                            heal                           undo every fault above
 #
 # An sshd-only host (for fan-out: ~10 MiB instead of ~130) has its own netns, address, sshd,
@@ -536,6 +538,20 @@ ctl_link_up() {
   ip neigh flush to "$(ip_of "$i")" dev "$BR" 2>/dev/null || true
   rm -f "$(hdir "$i")/fault.link-down"
 }
+# slow-link: what reaches the host (image pulls, SSH input) is limited to KC_SLOW_RATE, by a
+# netem (else tbf) qdisc on the bridge side of its veth; fast-link removes it.
+ctl_slow_link() {
+  local i=$1
+  local rate=${KC_SLOW_RATE:-2mbit}
+  tc qdisc replace dev "$VP$i" root netem rate "$rate" 2>/dev/null ||
+    tc qdisc replace dev "$VP$i" root tbf rate "$rate" burst 32kbit latency 500ms
+  touch "$(hdir "$i")/fault.slow-link"
+}
+ctl_fast_link() {
+  local i=$1
+  tc qdisc del dev "$VP$i" root 2>/dev/null || true
+  rm -f "$(hdir "$i")/fault.slow-link"
+}
 ctl_hide_docker() {
   local i=$1 H; H=$(hdir "$i")
   if [[ ! -d $H/path-nodocker ]]; then          # everything in /usr/bin except docker
@@ -578,6 +594,7 @@ ctl_normal_disk() {
 ctl_heal() {
   local i=$1 H; H=$(hdir "$i")
   [[ -e $H/fault.small-disk ]] && ctl_normal_disk "$i"
+  [[ -e $H/fault.slow-link ]] && ctl_fast_link "$i"
   if [[ -e $H/fault.link-down ]] || ip -o link show "$VP$i" 2>/dev/null | grep -q 'state DOWN'; then
     ctl_link_up "$i"
   fi
@@ -590,12 +607,15 @@ cmd_ctl() {
   local i=${1:-} action=${2:-}
   check_id "$i"
   host_running "$i" || die "h$i is not running"
-  if sshd_only "$i" && [[ $action != link-* && $action != sshd-* && $action != heal ]]; then
+  if sshd_only "$i" && [[ $action != link-* && $action != *-link && $action != sshd-* &&
+    $action != heal ]]; then
     die "h$i is sshd-only: it has no dockerd to $action"
   fi
   case $action in
     link-down) ctl_link_down "$i" ;;
     link-up) ctl_link_up "$i" ;;
+    slow-link) ctl_slow_link "$i" ;;
+    fast-link) ctl_fast_link "$i" ;;
     dockerd-stop) ctl_dockerd_stop "$i" ;;
     dockerd-start) ctl_dockerd_start "$i" ;;
     sshd-stop) ctl_sshd_stop "$i" ;;

@@ -77,13 +77,13 @@ static void use_config(const struct kc_config *cfg)
     struct kc_buf out = KC_BUF_INIT;
     struct kc_tree tree = KC_TREE_INIT;
     struct kc_err err = KC_ERR_INIT;
-    kc_config_dump(cfg, NULL, false, &out);
+    kc_config_dump_yaml(cfg, NULL, &out);
     if (kc_yaml_load(kc_buf_str(&out), out.len, "config.yml", NULL, 0, &tree, &err) != 0)
         fail("kamal-c config printed YAML that does not load", kc_buf_str(&out), err.msg);
     kc_tree_release(&tree);
     kc_err_release(&err);
     kc_buf_reset(&out);
-    kc_config_dump(cfg, "0123abc", true, &out);
+    kc_config_dump_json(cfg, "0123abc", &out);
     cJSON *json = cJSON_Parse(kc_buf_str(&out));
     if (json == NULL)
         fail("kamal-c config --json printed JSON that does not parse", kc_buf_str(&out), "");

@@ -36,7 +36,10 @@ static char *dump(const char *path, const char *version, bool json)
     struct kc_config cfg;
     struct kc_buf out = KC_BUF_INIT;
     load(&cfg, path);
-    kc_config_dump(&cfg, version, json, &out);
+    if (json)
+        kc_config_dump_json(&cfg, version, &out);
+    else
+        kc_config_dump_yaml(&cfg, version, &out);
     kc_config_release(&cfg);
     return kc_buf_detach(&out);
 }
