@@ -61,9 +61,11 @@ ok "/usr/bin/kamal-c version: $out"
 
 for page in "kamal-c" "5 kamal-c-deploy.yml"; do
   # shellcheck disable=SC2086 # the section and the name are two words
-  where=$(man -w $page) || fail "man -w $page found nothing"
-  [[ $where == /usr/share/man/* ]] || fail "man -w $page: $where"
-  ok "man -w $page: $where"
+  # -a: every page of that name; a copy installed from source into /usr/local (the sandbox
+  # demo's `cmake --install`) comes first in man's path and must not hide the package's
+  where=$(man -aw $page) || fail "man -aw $page found nothing"
+  pkg=$(grep -m1 '^/usr/share/man/' <<<"$where") || fail "man -aw $page: $where"
+  ok "man -w $page: $pkg"
 done
 MANWIDTH=80 man kamal-c 2>/dev/null | grep -q 'kamal-c accessory boot' || fail "man kamal-c"
 ok "man kamal-c renders"
