@@ -167,7 +167,7 @@ kc_run build push
 assert_rc 3
 assert_contains "$ERR" "builder.dockerfile"
 assert_contains "$ERR" "Dockerfile"
-git revert -q --no-edit HEAD
+git revert --no-edit HEAD >/dev/null
 kc_run build push
 assert_rc 0
 
@@ -177,7 +177,7 @@ kc_run build push
 assert_rc 1
 assert_contains "$ERR" "build of"
 assert_contains "$ERR" "kc-build-broke"
-git revert -q --no-edit HEAD
+git revert --no-edit HEAD >/dev/null
 kc_run build push
 assert_rc 0
 
