@@ -58,6 +58,16 @@ void kc_cmd_image_push(struct kc_cmd *c, const char *image);
 /* docker image inspect --format '{{index .Config.Labels "service"}}' IMAGE:
  * exit 0 with the label when the image is there. */
 void kc_cmd_image_service_label(struct kc_cmd *c, const char *image);
+/* One round trip for `build pull` on a host: the service label of IMAGE
+ * when the host has it; else the audit line, docker image pull --quiet,
+ * the marker line "kc-pulled" and the label:
+ *   docker image inspect --format F IMAGE 2>/dev/null || ( mkdir -p .kamal
+ *   && echo LINE >> AUDIT && docker image pull --quiet IMAGE >/dev/null
+ *   && echo kc-pulled && docker image inspect --format F IMAGE ) */
+void kc_cmd_pull_unless_present(struct kc_cmd *c, const struct kc_config *cfg, const char *image,
+                                const char *when_iso, const char *performer,
+                                const char *audit_message);
+#define KC_PULLED_MARKER "kc-pulled"
 /* docker buildx inspect NAME / create --name NAME --driver=DRIVER / rm NAME */
 void kc_cmd_buildx_inspect(struct kc_cmd *c, const char *name);
 void kc_cmd_buildx_create(struct kc_cmd *c, const char *name, const char *driver);

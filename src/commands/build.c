@@ -1,6 +1,7 @@
 /* build.c - pure pieces of `kamal-c build`: the version rule, image and
  * builder names, and the docker command lines (Kamal §4.6). */
 #include "kamal-c/commands_build.h"
+#include "kamal-c/commands.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -136,6 +137,25 @@ void kc_cmd_image_service_label(struct kc_cmd *c, const char *image)
 {
     kc_cmd_args(c, "docker", "image", "inspect", "--format", "{{index .Config.Labels \"service\"}}",
                 image, NULL);
+}
+
+void kc_cmd_pull_unless_present(struct kc_cmd *c, const struct kc_config *cfg, const char *image,
+                                const char *when_iso, const char *performer,
+                                const char *audit_message)
+{
+    kc_cmd_image_service_label(c, image);
+    kc_cmd_op(c, "2>/dev/null");
+    kc_cmd_op(c, "||");
+    kc_cmd_op(c, "(");
+    kc_cmd_audit_record(c, cfg, when_iso, performer, NULL, audit_message);
+    kc_cmd_op(c, "&&");
+    kc_cmd_args(c, "docker", "image", "pull", "--quiet", image, NULL);
+    kc_cmd_op(c, ">/dev/null");
+    kc_cmd_op(c, "&&");
+    kc_cmd_args(c, "echo", KC_PULLED_MARKER, NULL);
+    kc_cmd_op(c, "&&");
+    kc_cmd_image_service_label(c, image);
+    kc_cmd_op(c, ")");
 }
 
 void kc_cmd_buildx_inspect(struct kc_cmd *c, const char *name)

@@ -189,6 +189,41 @@ static int label_check(struct kc_ctx *ctx, struct kc_host *h, const char *tag, c
     return KC_EREMOTE;
 }
 
+/* The pull in one round trip (kc_cmd_pull_unless_present): whether it
+ * pulled, and the label the image has. */
+static int pull_fast(struct pull_job *job, struct kc_host *h, bool *pulled, char **label,
+                     struct kc_err *err)
+{
+    struct kc_ctx *ctx = job->ctx;
+    char when[32];
+    kc_utc_iso8601(when);
+    char *msg = kc_xasprintf("Pulled image with version %s", job->version);
+    char *clean = kc_out_redact(ctx->out, msg);
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_pull_unless_present(&c, ctx->cfg, job->tag, when, kc_ctx_performer(ctx), clean);
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, &res, err);
+    if (rc == KC_EREMOTE)
+        kc_err_prefix(err, "pulling %s failed", job->tag);
+    if (rc == 0) {
+        kc_buf_rtrim(&res.out);
+        const char *out = kc_buf_str(&res.out);
+        const char *last = strrchr(out, '\n');
+        *label = kc_xstrdup(last ? last + 1 : out);
+        *pulled = strstr(out, KC_PULLED_MARKER "\n") != NULL || strcmp(out, KC_PULLED_MARKER) == 0;
+        if (strcmp(*label, KC_PULLED_MARKER) == 0) {
+            free(*label);
+            *label = NULL;
+        }
+    }
+    kc_exec_result_release(&res);
+    kc_cmd_release(&c);
+    free(clean);
+    free(msg);
+    return rc;
+}
+
 static int pull_host(struct kc_host *h, void *ud, struct kc_err *err)
 {
     struct pull_job *job = ud;
@@ -196,6 +231,16 @@ static int pull_host(struct kc_host *h, void *ud, struct kc_err *err)
     bool present = false;
     char *label = NULL;
     int rc = kc_step_registry_login(ctx, h, &ctx->cfg->registry, err);
+    if (rc == 0 && !ctx->g.dry_run) {
+        bool pulled = false;
+        rc = pull_fast(job, h, &pulled, &label, err);
+        if (rc == 0)
+            rc = label_check(ctx, h, job->tag, label, err);
+        if (rc == 0)
+            kc_report(ctx, h->name, job->tag, pulled ? "pulled" : "present", NULL);
+        free(label);
+        return rc;
+    }
     if (rc == 0)
         rc = service_label(h, job->tag, &present, &label, err);
     if (rc == 0 && present) {

@@ -217,6 +217,28 @@ static void test_dockerignore(void **state)
     kc_strvec_release(&ex);
 }
 
+static void test_pull_line(void **state)
+{
+    (void)state;
+    struct kc_config cfg;
+    char *yml = yml_with("  arch: amd64\n");
+    assert_int_equal(load_text(&cfg, yml, NULL), 0);
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_pull_unless_present(&c, &cfg, "R:v1", "2026-01-01T00:00:00Z", "me@x",
+                               "Pulled image with version v1");
+    char *s = kc_cmd_render_display(&c);
+    assert_string_equal(
+        s, "docker image inspect --format '{{index .Config.Labels \"service\"}}' R:v1 "
+           "2>/dev/null || ( mkdir -p .kamal && echo '[2026-01-01T00:00:00Z] [me@x] Pulled image "
+           "with version v1' >> .kamal/app-audit.log && docker image pull --quiet R:v1 "
+           ">/dev/null && echo kc-pulled && docker image inspect --format '{{index "
+           ".Config.Labels \"service\"}}' R:v1 )");
+    free(s);
+    kc_cmd_release(&c);
+    kc_config_release(&cfg);
+    free(yml);
+}
+
 static void test_ssh_url(void **state)
 {
     (void)state;
@@ -246,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_secrets_and_buildx_keys),
         cmocka_unit_test(test_destination_latest),
         cmocka_unit_test(test_dockerignore),
+        cmocka_unit_test(test_pull_line),
         cmocka_unit_test(test_ssh_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
