@@ -544,9 +544,13 @@ if want g; then
         slowest=$m slowest_host=h$i
       fi
     done
+    # the same pulls by hand, in parallel over OpenSSH (no login, no probe, no label check)
+    HF_RUNS=$BUILD_RUNS HF_WARMUP=2 hf "gssh$n" "$d" --prepare "bash $rm_all" \
+      "$(ssh_par "$n" "docker pull -q $img:$ver")"
     k=$(hstat "gpull$n" 0 median)
     r=$(ratio "$k" "$slowest")
     T_BUILD+=("| g | \`build pull\` on $n hosts (login, probe, pull, label check, audit line; the image removed before each run) vs the slowest host's own \`docker pull\` alone ($slowest_host) | $(cell "gpull$n" 0) | **$slowest** | ≤ 1.3 × | ${r} × $(verdict "$r <= 1.3") |")
+    T_BUILD+=("| g | same, vs \`ssh HOST docker pull -q\` on all $n hosts at once (OpenSSH, no login) | | $(cell "gssh$n" 0) | | kamal-c = $(ratio "$k" "$(hstat "gssh$n" 0 median)") × |")
   done
   unset DOCKER_HOST
   export DOCKER_CONFIG=$KC_DOCKER_CONFIG

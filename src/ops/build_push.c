@@ -23,23 +23,29 @@ void kc_bp_release(struct kc_build_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-/* docker on this machine: installed? buildx? */
+/* docker on this machine: installed? buildx? One program start: `docker
+ * buildx version` that cannot start means no docker, a failing one no
+ * buildx. */
 static int probe_local_docker(struct kc_ctx *ctx, bool *buildx, struct kc_err *err)
 {
-    const char *v[] = {"docker", "--version", NULL};
-    char *line = kc_local_line(ctx, v);
-    if (line == NULL) {
-        kc_err_set(err, KC_EREMOTE, "docker is not installed locally");
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_args(&c, "docker", "buildx", "version", NULL);
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    struct kc_err e = KC_ERR_INIT;
+    int rc = kc_local_run(ctx, &c, KC_PROBE, NULL, &res, &e);
+    kc_cmd_release(&c);
+    *buildx = rc == 0 && res.status == 0 && getenv("KAMAL_C_NO_BUILDX") == NULL;
+    kc_exec_result_release(&res);
+    if (rc == KC_EREMOTE) {
+        kc_err_move(err, &e);
+        kc_err_prefix(err, "docker is not installed locally");
         kc_err_set_hint(err, "install the docker CLI, or build on a remote builder "
                              "(builder.remote: ssh://user@host, local: false)");
         return KC_EREMOTE;
     }
-    free(line);
-    const char *bx[] = {"docker", "buildx", "version", NULL};
-    line = kc_local_line(ctx, bx);
-    *buildx = line != NULL && getenv("KAMAL_C_NO_BUILDX") == NULL;
-    free(line);
-    return 0;
+    kc_err_release(&e);
+    return rc;
 }
 
 /* "x86_64" -> "amd64", "aarch64" -> "arm64" (Kamal's mapping). */

@@ -177,13 +177,12 @@ static void test_push_refusals(void **state)
     static const struct step steps[] = {
         {"git rev-parse HEAD", 0, "0123abcd\n"},
         {"git status --porcelain", 0, ""},
-        {"docker --version", 0, "Docker version 28\n"},
     };
     const char *secrets_yml = "service: app\nimage: acme/app\nservers: [h1]\n"
                               "registry: {server: reg:5443, username: u, password: pw}\n"
                               "builder: {arch: amd64, secrets: [TOKEN]}\n";
     struct env e;
-    env_init(&e, secrets_yml, steps, 3);
+    env_init(&e, secrets_yml, steps, 2);
     struct kc_build_request req = {0};
     assert_int_equal(kc_build_push(&e.ctx, &req, &e.err), KC_ECONFIG);
     assert_non_null(strstr(e.err.msg, "builder.secrets"));
@@ -195,7 +194,7 @@ static void test_push_refusals(void **state)
     const char *local_yml = "service: app\nimage: acme/app\nservers: [h1]\n"
                             "registry: {server: 'localhost:5000'}\n"
                             "builder: {arch: amd64}\n";
-    env_init(&e, local_yml, steps, 3);
+    env_init(&e, local_yml, steps, 2);
     assert_int_equal(kc_build_push(&e.ctx, &req, &e.err), KC_ECONFIG);
     assert_non_null(strstr(e.err.msg, "localhost:5000"));
     env_done(&e);
