@@ -29,17 +29,6 @@ static int show_line(void *ud, const char *line, size_t len, bool is_stderr)
     return 0;
 }
 
-static void show_text(struct kc_ctx *ctx, const char *label, const char *text)
-{
-    struct liner l = {ctx, label};
-    const char *p = text;
-    while (p && *p) {
-        size_t n = strcspn(p, "\n");
-        show_line(&l, p, n, false);
-        p += n + (p[n] == '\n');
-    }
-}
-
 /* Keeps the last lines of a long build log in the error. */
 static void tail_remote_err(struct kc_err *err)
 {
@@ -195,12 +184,60 @@ static int context_tar(struct kc_ctx *ctx, struct kc_build_plan *p, struct kc_ex
     return rc;
 }
 
+/* A remote build's output: printed as it comes, the last lines kept for an
+ * error. */
+struct remote_lines {
+    struct kc_ctx *ctx;
+    const char *label;
+    struct kc_strvec tail;
+};
+
+static int remote_line(void *ud, const char *line, size_t len, bool is_stderr)
+{
+    (void)is_stderr;
+    struct remote_lines *r = ud;
+    struct kc_out *o = r->ctx->out;
+    if (o->format == KC_FMT_TEXT && o->verbosity >= 0)
+        kc_out_msg(o, KC_LVL_INFO, r->label, "%.*s", (int)len, line);
+    if (r->tail.n == KC_BUILD_ERR_LINES) {
+        free(r->tail.v[0]);
+        memmove(r->tail.v, r->tail.v + 1, (r->tail.n - 1) * sizeof *r->tail.v);
+        r->tail.v[--r->tail.n] = NULL;
+    }
+    kc_strvec_push_nodup(&r->tail, kc_xstrndup(line, len));
+    return 0;
+}
+
+/* docker build - on the builder host, the context on its stdin, the output
+ * streamed back (under --dry-run: printed, not run). */
+static int run_remote_build(struct kc_ctx *ctx, struct kc_build_plan *p, const struct kc_cmd *c,
+                            struct kc_err *err)
+{
+    if (ctx->g.dry_run)
+        return kc_remote_run(p->rhost, c, KC_MUTATE | KC_CHECK, NULL, err);
+    struct remote_lines r = {ctx, p->remote_name, KC_STRVEC_INIT};
+    int status = -1;
+    int rc = kc_remote_stream(p->rhost, c, false, remote_line, &r, &status, err);
+    if (rc == 0 && status != 0) {
+        rc = kc_err_set(err, KC_EREMOTE, "the build of %s on %s failed with exit status %d",
+                        p->tag, p->remote_name, status);
+        kc_err_set_host(err, p->remote_name);
+        char *display = kc_cmd_render_display(c);
+        kc_err_set_command(err, display);
+        free(display);
+        char *tail = kc_strvec_join(&r.tail, "\n");
+        kc_err_set_remote(err, tail);
+        free(tail);
+    }
+    kc_strvec_release(&r.tail);
+    return rc;
+}
+
 static int build_remote(struct kc_ctx *ctx, struct kc_build_plan *p, bool push, bool no_cache,
                         struct kc_err *err)
 {
-    struct kc_exec_result tar, res;
+    struct kc_exec_result tar;
     kc_exec_result_init(&tar);
-    kc_exec_result_init(&res);
     int rc = ctx->g.dry_run ? 0 : context_tar(ctx, p, &tar, err);
     struct kc_build_spec s = {.cfg = ctx->cfg,
                               .tag = p->tag,
@@ -212,28 +249,15 @@ static int build_remote(struct kc_ctx *ctx, struct kc_build_plan *p, bool push, 
     kc_cmd_args(&c, "env", "DOCKER_BUILDKIT=0", NULL);
     kc_cmd_build(&c, &s);
     kc_cmd_set_stdin(&c, tar.out.data ? tar.out.data : "", tar.out.len, false);
+    kc_exec_result_release(&tar);
     double t0 = kc_now();
     if (rc == 0) {
         kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "Building %s on %s (%zu KiB of context)...",
-                   p->tag, p->remote_name, tar.out.len / 1024);
-        rc = kc_remote_run(p->rhost, &c, KC_MUTATE | KC_CHECK, &res, err);
+                   p->tag, p->remote_name, c.stdin_len / 1024);
+        rc = run_remote_build(ctx, p, &c, err);
     }
     p->t_build = kc_now() - t0;
-    if (rc == 0)
-        show_text(ctx, p->remote_name, kc_buf_str(&res.out));
-    if (rc == KC_EREMOTE) {
-        /* docker build writes the steps (the failing RUN's output) to stdout */
-        struct kc_buf all = KC_BUF_INIT;
-        kc_buf_adds(&all, kc_buf_str(&res.out));
-        kc_buf_adds(&all, kc_buf_str(&res.err));
-        kc_err_set_remote(err, kc_buf_str(&all));
-        kc_buf_release(&all);
-        tail_remote_err(err);
-        kc_err_prefix(err, "the build of %s on %s failed", p->tag, p->remote_name);
-    }
     kc_cmd_release(&c);
-    kc_exec_result_release(&tar);
-    kc_exec_result_release(&res);
     t0 = kc_now();
     if (rc == 0 && push)
         rc = push_one(ctx, p, p->tag, err);

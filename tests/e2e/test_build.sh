@@ -133,6 +133,17 @@ kc_run build deliver
 assert_rc 0
 for i in 1 2 3; do assert_eq "app" "$(label_on "$i" "$APP:$V3")" "label on h$i"; done
 
+t "a failing remote build -> exit 1 with docker's last lines, its output streamed; fixed -> 0"
+printf 'RUN echo kc-remote-broke && false\n' >>Dockerfile && commit_all "$REPO" "broken"
+KC_BUILDER_DOCKER_HOST=$NOWHERE kc_run build push
+assert_rc 1
+assert_contains "$OUT" "[$(host_ip 0)] Step 1/"
+assert_contains "$ERR" "failed with exit status"
+assert_contains "$ERR" "kc-remote-broke"
+git revert --no-edit HEAD >/dev/null
+KC_BUILDER_DOCKER_HOST=$NOWHERE kc_run build push
+assert_rc 0
+
 t "local builder: this machine's docker client (h0's engine), docker build + docker push"
 LREPO=$(make_app_repo "$KC_TMP/local-app" 1)
 set_builder "$LREPO" "  arch: amd64"
