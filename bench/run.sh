@@ -7,6 +7,7 @@
 #                                         exec, d no-op accessory boot, s session latency,
 #                                         f fleets of 10/50/100 hosts (not run by default)
 #   ONLY=f bash bench/run.sh              the fleet section alone (~15 min on a loaded machine)
+#   ONLY=g bash bench/run.sh              build push / build pull (not run by default)
 #   KAMAL_C=/path/to/kamal-c bash bench/run.sh   measure another binary (a patched build)
 #
 # Settings (environment):
@@ -22,6 +23,9 @@
 #   FLEET_DOCKER  hosts with a dockerd in every fleet (default 3): h1..h3 carry the accessory,
 #               the rest are sshd-only hosts (hosts.sh up N --sshd-only M)
 #   FLEET_RUNS  timed runs per command in f (default 10, after 2 warm-up)
+#   BUILD_HOSTS host counts for g's build pull (default "3 10"); BUILD_RUNS timed runs in g
+#               (default 10, after 2 warm-up)
+#   RESULTS     where the results go (default bench/RESULTS.md, overwritten)
 #
 # Section f needs parallel-ssh (Debian's pssh) and /usr/bin/time (Debian's time).
 # Needs root (the bed), hyperfine, python3. Builds kamal-c, bench/floor and
@@ -46,7 +50,7 @@ FAST_RUNS=${FAST_RUNS:-200}
 ONLY=${ONLY:-"a b c d s"}
 BUILD=${BUILD:-$REPO/build-bench}
 HOSTS_SH=$REPO/tests/e2e/hosts.sh
-RESULTS=$BENCH_DIR/RESULTS.md
+RESULTS=${RESULTS:-$BENCH_DIR/RESULTS.md}
 
 log() { printf '%s run.sh: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -77,6 +81,14 @@ fi
 bed_docker=$max_hosts
 want c || want d || want s || bed_docker=0
 ((bed_docker >= FLEET_DOCKER || max_fleet == 0)) || bed_docker=$FLEET_DOCKER
+BUILD_HOSTS=${BUILD_HOSTS:-"3 10"}
+BUILD_RUNS=${BUILD_RUNS:-10}
+if want g; then
+  for n in $BUILD_HOSTS; do
+    [[ $n =~ ^[1-9][0-9]?$ ]] || die "BUILD_HOSTS: '$n' is not a host count (1..99)"
+    ((n > bed_docker)) && bed_docker=$n
+  done
+fi
 ((bed_docker > 0)) || bed_docker=1
 bed_sshd=$((max_fleet > bed_docker ? max_fleet - bed_docker : 0))
 
@@ -434,6 +446,89 @@ if want s; then
   T_MAIN+=("| s | \`docker ps\` on an open session (kc_session_exec) vs the same CLI on the host's socket; median (p90) of 50 | **$(get ssh_med)** ($(get ssh_p90)) | local: **$(get local_med)** ($(get local_p90)) | | | ≤ local + 10 ms | +$(get overhead) ms $(verdict "$(get overhead) <= 10") |")
 fi
 
+# ---- g: build push and build pull -------------------------------------------------------------
+# make_app N: the example app (examples/app) in a fresh git repository, servers h1..hN, built
+# with the local docker client against h0's engine (no buildx: docker build + docker push)
+make_app() {
+  local n=$1 d=$WORK/g$1 h
+  mkdir -p "$d"
+  cp -R "$REPO/examples/app/." "$d/"
+  sed -i "s|10\.213\.7\.|$KC_NET.|g" "$d/Dockerfile"
+  printf 'KAMAL_REGISTRY_PASSWORD=%s\n' "$KC_REGISTRY_PASSWORD" >"$d/.kamal/secrets"
+  {
+    printf 'service: app\nimage: demo/app\nservers:\n'
+    for h in $(hosts_list "$n"); do echo "  - $h"; done
+    printf 'registry: {server: %s, username: %s, password: [KAMAL_REGISTRY_PASSWORD]}\n' \
+      "$KC_REGISTRY" "$KC_REGISTRY_USER"
+    printf 'builder: {arch: amd64}\nssh: {config: %s}\n' "$KC_SSH_CONFIG"
+  } >"$d/config/deploy.yml"
+  git -C "$d" init -q
+  git -C "$d" -c user.name=bench -c user.email=bench@bench.invalid add -A
+  git -C "$d" -c user.name=bench -c user.email=bench@bench.invalid commit -qm bench
+}
+declare -a T_BUILD=()
+if want g; then
+  export DOCKER_HOST=$KC_BUILDER_DOCKER_HOST DOCKER_CONFIG=$WORK/docker TMPDIR=$WORK/tmp
+  mkdir -p "$DOCKER_CONFIG" "$TMPDIR"
+  for n in $BUILD_HOSTS; do make_app "$n"; done
+  first=${BUILD_HOSTS%% *}
+  d=$WORK/g$first
+  ver=$(git -C "$d" rev-parse HEAD) img=$KC_REGISTRY/demo/app
+  log "g) build push of an unchanged commit vs docker build + docker push by hand"
+  (cd "$d" && "$KAMAL_C" build push >"$WORK/gpush.first" 2>&1) ||
+    { cat "$WORK/gpush.first" >&2; die "the first build push failed"; }
+  clone=$(sed -n 's/.*Cloning repo into build directory `\(.*\)`.*/\1/p' "$WORK/gpush.first")
+  [[ -d $clone ]] || die "no clone found in the build push output"
+  # the same build and pushes by hand (logged in once, before)
+  printf '%s\n' "$KC_REGISTRY_PASSWORD" |
+    docker login -u "$KC_REGISTRY_USER" --password-stdin "$KC_REGISTRY" >/dev/null 2>&1 ||
+    die "docker login (by hand) failed"
+  {
+    echo "DOCKER_BUILDKIT=0 docker build -t $img:$ver -t $img:latest --label service=app \\"
+    echo "  --file $clone/Dockerfile $clone &&"
+    echo "  docker image push $img:$ver && docker image push $img:latest"
+  } >"$WORK/byhand.sh"
+  HF_RUNS=$BUILD_RUNS HF_WARMUP=2 hf gpush "$d" -N "$KAMAL_C build push" "bash $WORK/byhand.sh"
+  k=$(hstat gpush 0 median) b=$(hstat gpush 1 median)
+  diff=$(python3 -c "print('%.0f' % ($k - $b))")
+  T_BUILD+=("| g | \`build push\` of an unchanged commit (clone reset, registry login, docker build, 2 pushes) vs the same docker build + docker push by hand | $(cell gpush 0) | $(cell gpush 1) | ≤ +300 ms | +$diff ms $(verdict "$k - $b <= 300") |")
+  for n in $BUILD_HOSTS; do
+    d=$WORK/g$n
+    log "g) build pull on $n hosts vs the slowest host's own docker pull"
+    rm_all=$WORK/rm$n.sh
+    {
+      for ((i = 1; i <= n; i++)); do
+        echo "docker -H unix://$KC_DIR/h$i/docker.sock image rm -f $img:$ver >/dev/null 2>&1 &"
+      done
+      echo wait
+    } >"$rm_all"
+    (cd "$d" && "$KAMAL_C" build pull --version="$ver" >"$WORK/gpull$n.check" 2>&1) ||
+      { cat "$WORK/gpull$n.check" >&2; die "build pull on $n hosts failed"; }
+    HF_RUNS=$BUILD_RUNS HF_WARMUP=2 hf "gpull$n" "$d" -N --prepare "bash $rm_all" \
+      "$KAMAL_C build pull --version=$ver"
+    slowest=0 slowest_host=
+    for ((i = 1; i <= n; i++)); do
+      sock=unix://$KC_DIR/h$i/docker.sock
+      HF_RUNS=$BUILD_RUNS HF_WARMUP=2 hf "gown$n-$i" "$d" -N \
+        --prepare "bash -c 'docker -H $sock image rm -f $img:$ver >/dev/null 2>&1 || true'" \
+        "docker -H $sock pull -q $img:$ver"
+      m=$(hstat "gown$n-$i" 0 median)
+      if python3 -c "import sys; sys.exit(0 if $m > $slowest else 1)"; then
+        slowest=$m slowest_host=h$i
+      fi
+    done
+    # the same pulls by hand, in parallel over OpenSSH (no login, no probe, no label check)
+    HF_RUNS=$BUILD_RUNS HF_WARMUP=2 hf "gssh$n" "$d" --prepare "bash $rm_all" \
+      "$(ssh_par "$n" "docker pull -q $img:$ver")"
+    k=$(hstat "gpull$n" 0 median)
+    r=$(ratio "$k" "$slowest")
+    T_BUILD+=("| g | \`build pull\` on $n hosts (login, probe, pull, label check, audit line; the image removed before each run) vs the slowest host's own \`docker pull\` alone ($slowest_host) | $(cell "gpull$n" 0) | **$slowest** | ≤ 1.3 × | ${r} × $(verdict "$r <= 1.3") |")
+    T_BUILD+=("| g | same, vs \`ssh HOST docker pull -q\` on all $n hosts at once (OpenSSH, no login) | | $(cell "gssh$n" 0) | | kamal-c = $(ratio "$k" "$(hstat "gssh$n" 0 median)") × |")
+  done
+  unset DOCKER_HOST
+  export DOCKER_CONFIG=$KC_DOCKER_CONFIG
+fi
+
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 others=$(ip netns list 2>/dev/null | grep -cv "^kc$KC_BED-" || true)
@@ -474,6 +569,16 @@ others=$(ip netns list 2>/dev/null | grep -cv "^kc$KC_BED-" || true)
     echo "| | what | hosts | kamal-c | kamal-c wide | floor | floor -q | parallel-ssh | RSS MB | result |"
     echo "|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${T_FLEET[@]}"
+  fi
+  if ((${#T_BUILD[@]})); then
+    echo
+    echo "Build (section g, $BUILD_RUNS runs after 2 warm-up): the example app (examples/app) from"
+    echo "its git repository, built with this machine's docker client against the builder host"
+    echo "h0's engine (no buildx: docker build + docker push), pulled on h1..hN. Medians in ms."
+    echo
+    echo "| | what | kamal-c | by hand | target | result |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${T_BUILD[@]}"
   fi
   if [[ -s $WORK/session.txt ]]; then
     echo

@@ -107,7 +107,8 @@ int kc_remote_run(struct kc_host *h, const struct kc_cmd *cmd, unsigned flags,
 int kc_remote_upload(struct kc_host *h, const char *path, const void *data, size_t len, int mode,
                      struct kc_err *err);
 
-/* Streams output lines of cmd (logs -f); see kc_session_stream. */
+/* Streams output lines of cmd (logs -f; a remote build, with the command's
+ * stdin data sent first); see kc_session_stream. */
 int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_line_cb cb, void *ud,
                      int *status, struct kc_err *err);
 

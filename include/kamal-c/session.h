@@ -110,6 +110,10 @@ int kc_session_upload(struct kc_session *s, const char *path, const void *data, 
 typedef int (*kc_line_cb)(void *ud, const char *line, size_t len, bool is_stderr);
 int kc_session_stream(struct kc_session *s, const char *cmdline, bool pty, kc_line_cb cb,
                       void *ud, int *status, struct kc_err *err);
+/* The same with in_len bytes of in sent on the command's stdin first (a
+ * build context for `docker build -`). */
+int kc_session_stream_in(struct kc_session *s, const char *cmdline, bool pty, const void *in,
+                         size_t in_len, kc_line_cb cb, void *ud, int *status, struct kc_err *err);
 
 /* Interactive: a PTY sized like the local terminal, the local terminal in raw
  * mode (restored on every exit path), window size changes forwarded, stdin

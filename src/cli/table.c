@@ -8,7 +8,7 @@ static const struct kc_verb *const root_subs[] = {
     &kc_verb_accessory, &kc_verb_audit, &kc_verb_config,   &kc_verb_help,
     &kc_verb_init,      &kc_verb_lock,  &kc_verb_registry, &kc_verb_secrets, &kc_verb_server,
     &kc_verb_version,   &kc_verb_docs,  &kc_verb_man,      &kc_verb_completion,
-    &kc_verb_complete,  NULL,
+    &kc_verb_complete,  &kc_verb_build, NULL,
 };
 
 const struct kc_verb kc_root_verb = {
@@ -22,7 +22,6 @@ const struct kc_verb kc_root_verb = {
  * when its verb lands in the table above. */
 static const char *const kamal_pending[] = {
     "app",
-    "build",
     "deploy",
     "details",
     "proxy",

@@ -6,6 +6,7 @@
 
 extern const struct kc_verb kc_verb_accessory;
 extern const struct kc_verb kc_verb_audit;
+extern const struct kc_verb kc_verb_build;
 extern const struct kc_verb kc_verb_config;
 extern const struct kc_verb kc_verb_docs;
 extern const struct kc_verb kc_verb_help;

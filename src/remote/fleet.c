@@ -390,7 +390,8 @@ int kc_remote_stream(struct kc_host *h, const struct kc_cmd *cmd, bool pty, kc_l
     char *line = connect_and_trace(h, cmd, &rc, err);
     if (line == NULL)
         return rc;
-    rc = kc_session_stream(h->session, line, pty, cb, ud, status, err);
+    rc = kc_session_stream_in(h->session, line, pty, cmd->stdin_data, cmd->stdin_len, cb, ud,
+                              status, err);
     free(line);
     if (rc)
         kc_err_set_host(err, h->name);

@@ -49,6 +49,12 @@ static int start(struct kc_chan *c, const char *cmdline, bool pty, struct kc_err
 int kc_session_stream(struct kc_session *s, const char *cmdline, bool pty, kc_line_cb cb, void *ud,
                       int *status, struct kc_err *err)
 {
+    return kc_session_stream_in(s, cmdline, pty, NULL, 0, cb, ud, status, err);
+}
+
+int kc_session_stream_in(struct kc_session *s, const char *cmdline, bool pty, const void *in,
+                         size_t in_len, kc_line_cb cb, void *ud, int *status, struct kc_err *err)
+{
     struct stream st = {cb, ud, {KC_BUF_INIT, false, 0}, {KC_BUF_INIT, false, 0}, false};
     kc_lines_init(&st.out, pty, 0);
     kc_lines_init(&st.err, pty, 0);
@@ -59,9 +65,12 @@ int kc_session_stream(struct kc_session *s, const char *cmdline, bool pty, kc_li
     if (rc == 0)
         rc = start(&c, cmdline, pty, err);
     if (rc == 0) {
-        /* No input. Without a PTY send EOF so a command reading stdin does not
-         * wait for it; with one, stdin stays open as on a terminal. */
+        /* Input, if any (a build context), then without a PTY EOF, so a
+         * command reading stdin does not wait for more; with one, stdin stays
+         * open as on a terminal. */
         c.eof_after = !pty;
+        c.in = in;
+        c.in_len = in ? in_len : 0;
         c.sink = stream_sink;
         c.ud = &st;
         rc = kc_chan_run(&c, err);

@@ -41,7 +41,8 @@ verbs=(
   "accessory start db" "accessory restart db" "accessory upload db" "accessory directories db"
   "accessory reboot db" "accessory remove db -y --dry-run" "server exec env" "audit"
   "registry login -L" "registry logout -L" "lock acquire -m holding" "lock status"
-  "lock release" "config"
+  "lock release" "config" "build push --version=sec-1" "build pull --version=sec-1"
+  "build details"
 )
 
 t "no secret value in any verb's output, also with -v, --dry-run and json"
