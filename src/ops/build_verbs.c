@@ -57,7 +57,7 @@ static int login_for_push(struct kc_ctx *ctx, struct kc_build_plan *p, struct kc
 {
     const struct kc_registry *reg = &ctx->cfg->registry;
     const char *user = NULL, *pass = NULL;
-    int rc = kc_step_registry_credentials(ctx, reg, &user, &pass, err);
+    int rc = kc_ctx_registry_credentials(ctx, reg, &user, &pass, err);
     if (rc == 0)
         rc = kc_step_registry_login(ctx, p->remote ? p->rhost : NULL, reg, err);
     return rc;
@@ -280,7 +280,7 @@ int kc_build_pull(struct kc_ctx *ctx, const struct kc_build_request *req, struct
     const char *user = NULL, *pass = NULL;
     int rc = kc_version_resolve(ctx, &version, err);
     if (rc == 0)
-        rc = kc_step_registry_credentials(ctx, &cfg->registry, &user, &pass, err);
+        rc = kc_ctx_registry_credentials(ctx, &cfg->registry, &user, &pass, err);
     struct kc_strvec hosts = KC_STRVEC_INIT;
     kc_ctx_app_hosts(ctx, &hosts);
     char *tag = version ? kc_config_image(cfg, version) : NULL;
