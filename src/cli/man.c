@@ -140,7 +140,7 @@ static const struct {
     {"KAMAL_LOCK", "true means a parent run holds the deploy lock (a hook that calls kamal-c): "
                    "this run takes and releases no lock."},
     {"VERSION", "The version written in the lock's details when --version is not given (then "
-                "git rev-parse HEAD)."},
+                "git rev-parse HEAD), and the version the app verbs boot (then the latest tag)."},
     {"KAMAL_C_CONNECT_TIMEOUT",
      "Seconds allowed for connecting to a host and logging in (1 to 86399; 10 when unset)."},
     {"KAMAL_C_KEEPALIVE",
