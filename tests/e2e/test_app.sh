@@ -225,6 +225,18 @@ kc_run app boot
 assert_rc 0
 assert_match "$(get "$H2")" "^version latest on "
 
+t "bad input: an unknown role, exec without a command or with conflicting options (exit 2)"
+kc_run app boot -r nope
+assert_rc 2
+assert_contains "$ERR" "nope"
+kc_run app exec
+assert_rc 2
+kc_run app exec --detach --reuse ls
+assert_rc 2
+assert_contains "$ERR" "--detach cannot be combined"
+kc_run app maintenance --drain-timeout soon
+assert_rc 2
+
 t "app remove"
 kc_run app remove
 assert_rc 0
