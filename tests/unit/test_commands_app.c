@@ -190,6 +190,27 @@ static void test_probe_parse(void **state)
     kc_app_probe_release(&p);
 }
 
+static void test_probe_parse_state_file(void **state)
+{
+    (void)state;
+    const char *out = "@@kamal-c-absent@@\n\n@@kamal-c-app@@\n[]\n\n@@kamal-c-app@@\n"
+                      "@@kamal-c-proxy-state@@\n"
+                      "[{\"name\":\"app-web\",\"active_targets\":[\"4f1c2d3e5a6b:80\"],"
+                      "\"pause_controller\":{\"state\":2}},"
+                      "{\"name\":\"other\",\"active_targets\":[]}]\n\n@@kamal-c-app@@\n";
+    struct kc_app_probe p;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_app_probe_parse(out, "", 1, &p, &err), 0);
+    assert_string_equal(p.flags.v[0], "");
+    assert_false(p.proxy_exists);
+    const struct kc_app_route *r = kc_app_route(&p, "app-web");
+    assert_non_null(r);
+    assert_string_equal(r->target, "4f1c2d3e5a6b:80");
+    assert_string_equal(r->state, "stopped");
+    assert_null(kc_app_route(&p, "other"));
+    kc_app_probe_release(&p);
+}
+
 static void test_env_sha(void **state)
 {
     (void)state;
@@ -219,7 +240,7 @@ int main(void)
         cmocka_unit_test(test_app_run),         cmocka_unit_test(test_app_deploy),
         cmocka_unit_test(test_proxy_run),       cmocka_unit_test(test_proxy_boot_files),
         cmocka_unit_test(test_versions),        cmocka_unit_test(test_probe_parse),
-        cmocka_unit_test(test_env_sha),
+        cmocka_unit_test(test_env_sha),         cmocka_unit_test(test_probe_parse_state_file),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
