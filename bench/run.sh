@@ -5,7 +5,9 @@
 #   HOSTS="1 3" RUNS=20 bash bench/run.sh fewer hosts / runs
 #   ONLY="a c" bash bench/run.sh          some sections: a version, b config load, c server
 #                                         exec, d no-op accessory boot, s session latency,
-#                                         f fleets of 10/50/100 hosts (not run by default)
+#                                         f fleets of 10/50/100 hosts (not run by default),
+#                                         p the app: no-op `app boot` on HOSTS, and a new version's
+#                                         boot on one host vs the same steps by hand
 #   ONLY=f bash bench/run.sh              the fleet section alone (~15 min on a loaded machine)
 #   ONLY=g bash bench/run.sh              build push / build pull (not run by default)
 #   KAMAL_C=/path/to/kamal-c bash bench/run.sh   measure another binary (a patched build)
@@ -47,7 +49,7 @@ HOSTS=${HOSTS:-"1 3 10"}
 RUNS=${RUNS:-30}
 WARMUP=${WARMUP:-3}
 FAST_RUNS=${FAST_RUNS:-200}
-ONLY=${ONLY:-"a b c d s"}
+ONLY=${ONLY:-"a b c d s p"}
 BUILD=${BUILD:-$REPO/build-bench}
 HOSTS_SH=$REPO/tests/e2e/hosts.sh
 RESULTS=${RESULTS:-$BENCH_DIR/RESULTS.md}
@@ -79,7 +81,7 @@ if want f; then
 fi
 # the bed: docker hosts for c, d and f's accessory hosts, then sshd-only hosts up to the largest fleet
 bed_docker=$max_hosts
-want c || want d || want s || bed_docker=0
+want c || want d || want s || want p || bed_docker=0
 ((bed_docker >= FLEET_DOCKER || max_fleet == 0)) || bed_docker=$FLEET_DOCKER
 BUILD_HOSTS=${BUILD_HOSTS:-"3 10"}
 BUILD_RUNS=${BUILD_RUNS:-10}
@@ -437,6 +439,108 @@ if want f; then
       "bash $(pssh_script "$n" probe "$d/docker-hosts.txt" "$d/probe.cmd")"
     frow "fboot$n" "no-op \`accessory boot all\` (2 accessories on h1..h$FLEET_DOCKER, the hosts with a dockerd: one probe each, no lock; floor and parallel-ssh: kamal-c's probe there)" "$n"
   done
+fi
+# ---- p: the app behind kamal-proxy ----------------------------------------------------------
+# The example app (examples/app) built twice on the builder host h0 (bench/app:v1, :v2), kamal-proxy
+# from the bed's image. Per host count: proxy boot + app boot v1 once, then the no-op `app boot`
+# (every host unchanged, no lock) against the floor's `docker ps`. On one host: `app boot` of a
+# new version (v2; before each run v1 serves again and v2's container is gone) against the same
+# docker run + kamal-proxy deploy + docker stop, taken from kamal-c's -v trace and run by hand
+# over one ssh connection.
+app_builder() {
+  DOCKER_HOST=$KC_BUILDER_DOCKER_HOST DOCKER_BUILDKIT=0 "$KC_DOCKER_CLI" "$@"
+}
+make_app_project() { # N -> dir
+  local n=$1 d=$WORK/app$1 h
+  mkdir -p "$d/config" "$d/.kamal"
+  printf 'KAMAL_REGISTRY_PASSWORD=%s\n' "$KC_REGISTRY_PASSWORD" >"$d/.kamal/secrets"
+  {
+    echo "service: bench"
+    echo "image: bench/app"
+    echo "servers:"
+    for h in $(hosts_list "$n"); do echo "  - $h"; done
+    cat <<EOF
+registry:
+  server: $KC_REGISTRY
+  username: $KC_REGISTRY_USER
+  password:
+    - KAMAL_REGISTRY_PASSWORD
+builder:
+  arch: amd64
+ssh:
+  config: $KC_SSH_CONFIG
+proxy:
+  healthcheck:
+    path: /up
+  run:
+    registry: $KC_REGISTRY
+    repository: basecamp/kamal-proxy
+    version: ${KC_PROXY_IMAGE##*:}
+EOF
+  } >"$d/config/deploy.yml"
+  echo "$d"
+}
+if want p; then
+  log "p) the example app: v1 and v2 built on h0 and pushed"
+  for v in v1 v2; do
+    src=$WORK/appsrc-$v
+    mkdir -p "$src" && cp -R "$REPO/examples/app/." "$src/"
+    sed -i "s|10\.213\.7\.|$KC_NET.|g" "$src/Dockerfile"
+    echo "$v" >"$src/BENCH_VERSION"
+    { app_builder build -q -t "$KC_REGISTRY/bench/app:$v" "$src" &&
+      app_builder push "$KC_REGISTRY/bench/app:$v"; } >"$WORK/appbuild.log" 2>&1 ||
+      { cat "$WORK/appbuild.log" >&2; die "building the example app failed"; }
+  done
+  for n in $HOSTS; do
+    log "p) no-op app boot on $n host(s)"
+    d=$(make_app_project "$n")
+    hl=$(hosts_list "$n")
+    (cd "$d" && "$KAMAL_C" proxy boot && "$KAMAL_C" app boot --version v1) >"$WORK/app$n.first" 2>&1 ||
+      { cat "$WORK/app$n.first" >&2; die "the first app boot on $n hosts failed"; }
+    (cd "$d" && "$KAMAL_C" -v app boot --version v1 >"$WORK/app$n.check" 2>&1) ||
+      die "the no-op app boot on $n hosts failed"
+    unchanged=$(grep -c ': unchanged' "$WORK/app$n.check" || true)
+    ((unchanged == n)) || { cat "$WORK/app$n.check" >&2; die "expected $n unchanged"; }
+    ! grep -q 'lock' "$WORK/app$n.check" || die "the no-op app boot touched the lock"
+    cmds=$(grep -c '\] \$ ' "$WORK/app$n.check" || true)
+    hf "appboot$n" "$d" -N "$KAMAL_C app boot --version v1" "$FLOOR 'docker ps' $hl" \
+      "$FLOOR -q 'docker ps' $hl"
+    k=$(hstat "appboot$n" 0 median) f=$(hstat "appboot$n" 1 median)
+    r=$(ratio "$k" "$f")
+    rq=$(ratio "$k" "$(hstat "appboot$n" 2 median)")
+    T_MAIN+=("| p | no-op \`app boot\`, $n host$(plural "$n") ($cmds remote command$(plural "$cmds"), no lock) vs \`docker ps\` | $(cell "appboot$n" 0) | $(cell "appboot$n" 1) | $(cell "appboot$n" 2) | | ≤ 1.5 × floor | ${r} × $(verdict "$r <= 1.5") (${rq} × floor -q) |")
+  done
+  log "p) a new version's app boot on one host vs the same steps by hand"
+  d=$WORK/app1
+  if [[ ! -d $d ]]; then
+    d=$(make_app_project 1)
+    (cd "$d" && "$KAMAL_C" proxy boot && "$KAMAL_C" app boot --version v1) >/dev/null 2>&1 ||
+      die "the first app boot on 1 host failed"
+  fi
+  h1=$(host_ip 1)
+  # hyperfine -N runs --prepare without a shell too: a script
+  printf 'cd %q && %q app boot --version v1 >/dev/null 2>&1 && ssh -F %q %q %q\n' "$d" "$KAMAL_C" \
+    "$KC_SSH_CONFIG" "$h1" 'docker rm -f bench-web-v2 >/dev/null 2>&1; true' >"$WORK/prepare.sh"
+  prepare="bash $WORK/prepare.sh"
+  $prepare || die "could not bring v1 back"
+  (cd "$d" && "$KAMAL_C" -v app boot --version v2 >"$WORK/appnew.trace" 2>&1) ||
+    { cat "$WORK/appnew.trace" >&2; die "app boot v2 failed"; }
+  run=$(sed -n 's/^\[[^]]*\] \$ \(docker run .*\)$/\1/p' "$WORK/appnew.trace")
+  deploy=$(sed -n 's/^\[[^]]*\] \$ \(docker exec kamal-proxy kamal-proxy deploy .*\)$/\1/p' \
+    "$WORK/appnew.trace" | sed 's/--target=[0-9a-f]*:/--target=$id:/')
+  stop=$(sed -n 's/^\[[^]]*\] \$ \(docker stop .*\)$/\1/p' "$WORK/appnew.trace")
+  [[ -n $run && -n $deploy && -n $stop ]] ||
+    { cat "$WORK/appnew.trace" >&2; die "no docker run/deploy/stop in the trace"; }
+  printf '%s\n' "id=\$($run | cut -c1-12) && $deploy >/dev/null && $stop >/dev/null" \
+    >"$WORK/hand.remote"
+  printf 'ssh -F %q %q "$(cat %q)"\n' "$KC_SSH_CONFIG" "$h1" "$WORK/hand.remote" >"$WORK/hand.sh"
+  $prepare || die "could not bring v1 back"
+  bash "$WORK/hand.sh" >/dev/null || die "the steps by hand failed: $(cat "$WORK/hand.remote")"
+  HF_RUNS=${APP_RUNS:-10} HF_WARMUP=1 hf appnew "$d" --prepare "$prepare" -N \
+    "$KAMAL_C app boot --version v2" "bash $WORK/hand.sh"
+  k=$(hstat appnew 0 median) b=$(hstat appnew 1 median)
+  diff_ms=$(python3 -c "print('%.0f' % ($k - $b))")
+  T_MAIN+=("| p | \`app boot\` of a new version, 1 host (docker run, kamal-proxy deploy with its health check, docker stop) vs the same three by hand over one ssh | $(cell appnew 0) | by hand: $(cell appnew 1) | | | ≤ by hand + 500 ms | +${diff_ms} ms $(verdict "$k - $b <= 500") |")
 fi
 if want s; then
   log "s) session latency on $(host_ip 1)"

@@ -139,8 +139,9 @@ static const struct {
              "on the host by exec -i."},
     {"KAMAL_LOCK", "true means a parent run holds the deploy lock (a hook that calls kamal-c): "
                    "this run takes and releases no lock."},
-    {"VERSION", "The app version when --version is not given (then git rev-parse HEAD): the "
-                "image tag build uses, and the version in the lock's details."},
+    {"VERSION", "The app version when --version is not given (then git rev-parse HEAD for "
+                "build, the latest tag for the app verbs), and the version in the lock's "
+                "details."},
     {"TMPDIR", "Where build keeps its clean clones (TMPDIR/kamal-clones; /tmp when unset)."},
     {"KAMAL_C_NO_BUILDX", "Any value: build acts as if this machine's docker had no buildx "
                           "(docker build and docker push)."},

@@ -5,6 +5,7 @@
 #include "kamal-c/cli.h"
 
 extern const struct kc_verb kc_verb_accessory;
+extern const struct kc_verb kc_verb_app;
 extern const struct kc_verb kc_verb_audit;
 extern const struct kc_verb kc_verb_build;
 extern const struct kc_verb kc_verb_config;
@@ -12,6 +13,7 @@ extern const struct kc_verb kc_verb_docs;
 extern const struct kc_verb kc_verb_help;
 extern const struct kc_verb kc_verb_init;
 extern const struct kc_verb kc_verb_lock;
+extern const struct kc_verb kc_verb_proxy;
 extern const struct kc_verb kc_verb_registry;
 extern const struct kc_verb kc_verb_secrets;
 extern const struct kc_verb kc_verb_server;

@@ -195,7 +195,7 @@ static void test_kamal_commands_not_yet_implemented(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "rollback v1", "deploy", "app exec -i sh",       "proxy reboot",  "setup",
+        "rollback v1", "deploy", "redeploy",             "prune all",     "setup",
         "details",     "upgrade",   "accessory upgrade db", "registry setup"};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         struct parsed_case a;

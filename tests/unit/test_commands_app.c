@@ -1,0 +1,246 @@
+/* test_commands_app.c - app and proxy command lines (exact strings, as
+ * Kamal's own command tests pin them), the probe parsers and the digests. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kamal-c/app.h"
+#include "kamal-c/proxy.h"
+
+static const char deploy_yml[] = "service: app\n"
+                                 "image: demo/app\n"
+                                 "servers:\n"
+                                 "  web:\n"
+                                 "    - 1.1.1.1\n"
+                                 "    - 1.1.1.2\n"
+                                 "registry: {server: reg:5443, username: u, password: [PW]}\n"
+                                 "builder: {arch: amd64}\n"
+                                 "env:\n"
+                                 "  clear: {RAILS_ENV: production}\n"
+                                 "  secret: [DB_PASSWORD]\n"
+                                 "proxy:\n"
+                                 "  host: app.example.com\n"
+                                 "  app_port: 3000\n"
+                                 "  healthcheck: {path: /health, interval: 2}\n"
+                                 "  buffering: {requests: false}\n"
+                                 "  run: {registry: reg:5443, log_max_size: 20m, debug: true}\n";
+
+static struct kc_config cfg;
+
+static int load(void **state)
+{
+    (void)state;
+    struct kc_err err = KC_ERR_INIT;
+    struct kc_load_opts o = {0};
+    kc_config_init(&cfg);
+    int rc = kc_config_load_text(&cfg, deploy_yml, strlen(deploy_yml), "deploy.yml", &o, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    kc_err_release(&err);
+    return rc;
+}
+
+static int unload(void **state)
+{
+    (void)state;
+    kc_config_release(&cfg);
+    return 0;
+}
+
+static char *show(struct kc_cmd *c)
+{
+    char *s = kc_cmd_render_display(c);
+    kc_cmd_release(c);
+    return s;
+}
+
+static void test_app_run(void **state)
+{
+    (void)state;
+    struct kc_cmd c = KC_CMD_INIT;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_cmd_app_run(&c, &cfg, kc_config_role(&cfg, "web"), "1.1.1.1", "abc",
+                                    "1.1.1.1-0123456789ab", "d1", "p1", &err),
+                     0);
+    char *s = show(&c);
+    assert_string_equal(s, "docker run --detach --restart unless-stopped --name app-web-abc "
+                           "--network kamal --hostname 1.1.1.1-0123456789ab "
+                           "--env KAMAL_CONTAINER_NAME=app-web-abc --env KAMAL_VERSION=abc "
+                           "--env KAMAL_HOST=1.1.1.1 --env RAILS_ENV=production "
+                           "--env-file .kamal/apps/app/env/roles/web.env "
+                           "--log-opt max-size=10m --label service=app --label role=web "
+                           "--label destination --label kamal-c.digest=d1 "
+                           "--label kamal-c.proxy=p1 reg:5443/demo/app:abc");
+    free(s);
+}
+
+static void test_app_deploy(void **state)
+{
+    (void)state;
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_app_deploy(&c, &cfg, kc_config_role(&cfg, "web"), "4f1c2d3e5a6b");
+    char *s = show(&c);
+    assert_string_equal(s, "docker exec kamal-proxy kamal-proxy deploy app-web "
+                           "--target=4f1c2d3e5a6b:3000 --host=app.example.com "
+                           "--deploy-timeout=30s --drain-timeout=30s "
+                           "--health-check-interval=2s --health-check-path=/health "
+                           "--buffer-requests=false --buffer-responses "
+                           "--log-request-header=Cache-Control "
+                           "--log-request-header=Last-Modified --log-request-header=User-Agent");
+    free(s);
+    kc_cmd_app_proxy_stop(&c, kc_config_role(&cfg, "web"), 10, "back soon");
+    s = show(&c);
+    assert_string_equal(s, "docker exec kamal-proxy kamal-proxy stop app-web "
+                           "--drain-timeout=10s '--message=back soon'");
+    free(s);
+}
+
+static void test_proxy_run(void **state)
+{
+    (void)state;
+    struct kc_cmd c = KC_CMD_INIT;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_cmd_proxy_run(&c, &cfg, "1.1.1.1", NULL, NULL, &err), 0);
+    char *s = show(&c);
+    assert_string_equal(s, "docker run --name kamal-proxy --network kamal --detach "
+                           "--restart unless-stopped "
+                           "--volume kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy "
+                           "--volume \"$PWD\"/.kamal/proxy/apps-config:/home/kamal-proxy/"
+                           ".apps-config --publish 80:80 --publish 443:443 "
+                           "--log-opt max-size=20m reg:5443/basecamp/kamal-proxy:v0.9.2 "
+                           "kamal-proxy run --debug");
+    free(s);
+}
+
+static void test_proxy_boot_files(void **state)
+{
+    (void)state;
+    struct kc_proxy_boot_opts o = {.publish = true, .http_port = 8080, .https_port = 443,
+                                   .log_max_size = "10m", .registry = "reg:5443",
+                                   .metrics_port = 9090};
+    struct kc_proxy_files f;
+    kc_proxy_boot_files(&o, &f);
+    assert_string_equal(f.options,
+                        "--publish 8080:80 --publish 443:443 --log-opt max-size=10m --expose=9090");
+    assert_string_equal(f.image, "reg:5443/basecamp/kamal-proxy");
+    assert_null(f.image_version);
+    assert_string_equal(f.run_command, "kamal-proxy run --metrics-port \"9090\"");
+    struct kc_cmd c = KC_CMD_INIT;
+    struct kc_err err = KC_ERR_INIT;
+    f.image_version = kc_xstrdup("v0.9.3");
+    /* no proxy.run for this host: the files decide */
+    assert_int_equal(kc_cmd_proxy_run(&c, &cfg, "9.9.9.9", &f, NULL, &err), 0);
+    char *s = show(&c);
+    assert_non_null(strstr(s, "--publish 8080:80 --publish 443:443 --log-opt max-size=10m "
+                              "--expose=9090 reg:5443/basecamp/kamal-proxy:v0.9.3 kamal-proxy "
+                              "run --metrics-port 9090"));
+    free(s);
+    kc_proxy_files_release(&f);
+    struct kc_proxy_boot_opts d = {.publish = true, .http_port = 80, .https_port = 443,
+                                   .log_max_size = "10m"};
+    kc_proxy_boot_files(&d, &f);
+    assert_null(f.options);
+    assert_null(f.image);
+    assert_null(f.run_command);
+    kc_proxy_files_release(&f);
+}
+
+static void test_versions(void **state)
+{
+    (void)state;
+    assert_string_equal(kc_image_tag("reg:5443/basecamp/kamal-proxy:v0.8.7"), "v0.8.7");
+    assert_null(kc_image_tag("reg:5443/basecamp/kamal-proxy"));
+    assert_true(kc_proxy_too_old("v0.8.7"));
+    assert_false(kc_proxy_too_old("v0.9.2"));
+    assert_false(kc_proxy_too_old("v0.10.0"));
+    assert_false(kc_proxy_too_old("latest"));
+}
+
+static void test_probe_parse(void **state)
+{
+    (void)state;
+    const char *out = "abc\n\n@@kamal-c-app@@\n"
+                      "[{\"Id\":\"4f1c2d3e5a6b77\",\"Name\":\"/app-web-v1\",\"Image\":\"sha256:1\","
+                      "\"State\":{\"Status\":\"running\"},\"Config\":{\"Env\":[\"A=1\"]}},"
+                      "{\"Id\":\"sha256:1\",\"RepoTags\":[\"reg/app:v1\"],\"Config\":{\"Env\":"
+                      "[\"PATH=/bin\"]}},"
+                      "{\"Id\":\"ff\",\"Name\":\"/kamal-proxy\",\"State\":{\"Status\":\"running\"},"
+                      "\"Config\":{\"Image\":\"reg/basecamp/kamal-proxy:v0.9.2\"}}]\n"
+                      "\n@@kamal-c-app@@\n"
+                      "Service  Host  Path  Target              State    TLS\n"
+                      "app-web  *           4f1c2d3e5a6b:80     running  no\n"
+                      "\n@@kamal-c-app@@\n";
+    struct kc_app_probe p;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_app_probe_parse(out, "", 1, &p, &err), 0);
+    assert_string_equal(p.flags.v[0], "abc");
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(p.containers, "app-web-v1"));
+    assert_non_null(p.image);
+    assert_true(p.proxy_exists);
+    const struct kc_app_route *r = kc_app_route(&p, "app-web");
+    assert_non_null(r);
+    assert_string_equal(r->target, "4f1c2d3e5a6b:80");
+    assert_string_equal(r->state, "running");
+    kc_app_probe_release(&p);
+}
+
+static void test_probe_parse_state_file(void **state)
+{
+    (void)state;
+    const char *out = "@@kamal-c-absent@@\n\n@@kamal-c-app@@\n[]\n\n@@kamal-c-app@@\n"
+                      "@@kamal-c-proxy-state@@\n"
+                      "[{\"name\":\"app-web\",\"active_targets\":[\"4f1c2d3e5a6b:80\"],"
+                      "\"pause_controller\":{\"state\":2}},"
+                      "{\"name\":\"other\",\"active_targets\":[]}]\n\n@@kamal-c-app@@\n";
+    struct kc_app_probe p;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_app_probe_parse(out, "", 1, &p, &err), 0);
+    assert_string_equal(p.flags.v[0], "");
+    assert_false(p.proxy_exists);
+    const struct kc_app_route *r = kc_app_route(&p, "app-web");
+    assert_non_null(r);
+    assert_string_equal(r->target, "4f1c2d3e5a6b:80");
+    assert_string_equal(r->state, "stopped");
+    assert_null(kc_app_route(&p, "other"));
+    kc_app_probe_release(&p);
+}
+
+static void test_env_sha(void **state)
+{
+    (void)state;
+    struct kc_strvec have = KC_STRVEC_INIT, want = KC_STRVEC_INIT;
+    kc_strvec_push(&have, "PATH=/bin");
+    kc_strvec_push(&have, "KAMAL_VERSION=abc");
+    kc_strvec_push(&have, "RAILS_ENV=production");
+    kc_strvec_push(&have, "DB_PASSWORD=x");
+    cJSON *img = cJSON_Parse("[\"PATH=/bin\"]");
+    kc_app_env_lines(&cfg, kc_config_role(&cfg, "web"), "1.1.1.1", "DB_PASSWORD=x\n", &want);
+    char a[65], b[65];
+    kc_app_env_sha(&have, img, a);
+    kc_app_env_sha(&want, img, b);
+    assert_string_equal(a, b);
+    kc_strvec_release(&want);
+    kc_app_env_lines(&cfg, kc_config_role(&cfg, "web"), "1.1.1.1", "DB_PASSWORD=y\n", &want);
+    kc_app_env_sha(&want, img, b);
+    assert_string_not_equal(a, b);
+    cJSON_Delete(img);
+    kc_strvec_release(&have);
+    kc_strvec_release(&want);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_run),         cmocka_unit_test(test_app_deploy),
+        cmocka_unit_test(test_proxy_run),       cmocka_unit_test(test_proxy_boot_files),
+        cmocka_unit_test(test_versions),        cmocka_unit_test(test_probe_parse),
+        cmocka_unit_test(test_env_sha),         cmocka_unit_test(test_probe_parse_state_file),
+    };
+    return cmocka_run_group_tests(tests, load, unload);
+}
