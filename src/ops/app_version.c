@@ -1,5 +1,6 @@
-/* app_version.c - which version the app verbs boot (to be shared with the
- * build verbs): --version, else $VERSION, else latest[-DEST]. */
+/* app_version.c - which version the app verbs boot (Kamal's app boot:
+ * --version, else latest[-DEST]; kamal-c also takes $VERSION). The build verbs
+ * use kc_version_resolve, which falls back to git HEAD instead. */
 #include "kamal-c/ops_app.h"
 
 #include <stdlib.h>
