@@ -173,6 +173,38 @@ kc_run redeploy -P --version "$V3"
 assert_rc 0
 serves "$V3"
 
+t "--dry-run probes for real, prints each host's commands, changes nothing; --format json"
+before=$(ids "$V3" | xargs)
+kc_run deploy -P --dry-run --version "$V1"
+assert_rc 0
+assert_contains "$OUT" "docker exec kamal-proxy kamal-proxy deploy app-web"
+assert_eq "$before" "$(ids "$V3" | xargs)"
+serves "$V3"
+kc_run deploy -P --format json
+assert_rc 0
+assert_ok python3 -c 'import json,sys; json.loads(sys.argv[1])' "$OUT"
+
+t "an unreachable non-primary host: the others deploy, exit 4"
+hosts_ctl 3 link-down
+kc_run deploy -P --version "$V1"
+hosts_ctl 3 link-up
+assert_rc 4
+assert_contains "$OUT$ERR" "$H3"
+assert_match "$(get "$H1")" "^version $V1 on "
+assert_match "$(get "$H2")" "^version $V1 on "
+assert_match "$(get "$H3")" "^version $V3 on "
+
+t "an unreachable primary (the lock's host): nothing changed anywhere"
+hosts_ctl 1 link-down
+kc_run deploy -P --version "$V3"
+hosts_ctl 1 link-up
+assert_rc 4
+assert_contains "$OUT$ERR" "nothing was changed"
+assert_match "$(get "$H2")" "^version $V1 on "
+kc_run deploy -P --version "$V3"
+assert_rc 0
+serves "$V3"
+
 t "remove -y: app, proxy and directories gone"
 kc_run remove -y
 assert_rc 0
