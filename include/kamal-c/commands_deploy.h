@@ -10,6 +10,14 @@
  * "C|ID|STATE|IMAGE|svc=SERVICE-LABEL" (newest first, as docker ps lists them),
  * then the service's images as "I|ID|REPOSITORY:TAG". */
 void kc_cmd_prune_probe(struct kc_cmd *c, const struct kc_config *cfg);
+/* What prune removes, from kc_cmd_prune_probe's output: the service's
+ * stopped containers (created, exited, dead) past the newest retain (none
+ * with keep_containers), then the service's images that no remaining
+ * container uses, by tag (untagged: by ID), never the latest[-DEST] tag
+ * (none with keep_images). Appends to the two lists. */
+void kc_prune_decide(const struct kc_config *cfg, const char *listing, bool keep_containers,
+                     bool keep_images, long retain, struct kc_strvec *rm_containers,
+                     struct kc_strvec *rm_images);
 /* docker rm ID... */
 void kc_cmd_prune_containers(struct kc_cmd *c, const struct kc_strvec *ids);
 /* docker rmi REF... (tags, or IDs of untagged images) */

@@ -5,7 +5,6 @@
  * `retain` stopped containers of the service, every running container, every
  * image a container (of any service) uses, and the latest tag. */
 #include "proxy_int.h"
-#include "kamal-c/commands_build.h"
 #include "kamal-c/commands_deploy.h"
 #include "kamal-c/ops.h"
 #include "kamal-c/ops_deploy.h"
@@ -35,62 +34,12 @@ static void job_reset(struct pjob *j)
     j->change = false;
 }
 
-/* "A|B|C" -> fields (empty ones kept as ""). */
-static void fields(const char *line, struct kc_strvec *out)
-{
-    for (const char *p = line;;) {
-        size_t n = strcspn(p, "|");
-        kc_strvec_push_nodup(out, kc_xstrndup(p, n));
-        if (p[n] == '\0')
-            break;
-        p += n + 1;
-    }
-}
-
-static bool stopped(const char *state)
-{
-    return kc_streq(state, "exited") || kc_streq(state, "created") || kc_streq(state, "dead");
-}
-
-/* Decides from the listing what goes on this host. */
 static void decide(struct prun *run, struct pjob *j, const char *listing)
 {
-    const struct kc_config *cfg = run->ctx->cfg;
-    enum kc_prune_what what = run->req->prune;
-    struct kc_strvec lines = KC_STRVEC_INIT, in_use = KC_STRVEC_INIT;
-    kc_strvec_split(&lines, listing, "\n");
-    char *svc = kc_xasprintf("svc=%s", cfg->service);
-    long kept = 0;
-    for (size_t i = 0; i < lines.n; i++) {
-        struct kc_strvec f = KC_STRVEC_INIT;
-        fields(lines.v[i], &f);
-        if (f.n >= 5 && kc_streq(f.v[0], "C")) {
-            bool ours = kc_streq(f.v[4], svc) && stopped(f.v[2]);
-            if (ours && what != KC_PRUNE_IMAGES && ++kept > run->retain)
-                kc_strvec_push(&j->rm_containers, f.v[1]);
-            else
-                kc_strvec_push(&in_use, f.v[3]);
-        }
-        kc_strvec_release(&f);
-    }
-    char *latest = kc_config_image(cfg, cfg->latest_tag);
-    for (size_t i = 0; what != KC_PRUNE_CONTAINERS && i < lines.n; i++) {
-        struct kc_strvec f = KC_STRVEC_INIT;
-        fields(lines.v[i], &f);
-        if (f.n >= 3 && kc_streq(f.v[0], "I") && !kc_streq(f.v[2], latest) &&
-            !kc_strvec_contains(&in_use, f.v[1]) && !kc_strvec_contains(&in_use, f.v[2])) {
-            bool untagged = strstr(f.v[2], "<none>") != NULL;
-            const char *ref = untagged ? f.v[1] : f.v[2];
-            if (!kc_strvec_contains(&j->rm_images, ref))
-                kc_strvec_push(&j->rm_images, ref);
-        }
-        kc_strvec_release(&f);
-    }
+    kc_prune_decide(run->ctx->cfg, listing, run->req->prune == KC_PRUNE_IMAGES,
+                    run->req->prune == KC_PRUNE_CONTAINERS, run->retain, &j->rm_containers,
+                    &j->rm_images);
     j->change = j->rm_containers.n || j->rm_images.n;
-    free(latest);
-    free(svc);
-    kc_strvec_release(&in_use);
-    kc_strvec_release(&lines);
 }
 
 static struct pjob *job_of(struct prun *run, const struct kc_host *h)
