@@ -31,10 +31,41 @@ hook() {    # hook NAME [exit status]: a hook that logs its name and Kamal's var
   chmod +x ".kamal/hooks/$1"
 }
 
+LOAD=$KC_TMP/load
+under_load() {  # under_load OLD NEW ARGS...: kamal-c ARGS while every host's port 80 is loaded
+  local old=$1 new=$2 h p pids=() i r rc out err
+  shift 2
+  rm -f "$LOAD".*
+  for h in "$H1" "$H2" "$H3"; do
+    (   # bounded: at most 20000 requests to this bed's address, each at most 5 s
+      for ((i = 0; i < 20000; i++)); do
+        [[ -e $LOAD.stop && $i -ge 700 ]] && break
+        r=$(curl -s --max-time 5 -w ' %{http_code}' "http://$h/") || r="curl failed: $r"
+        echo "${r//$'\n'/}"
+      done >"$LOAD.$h"
+    ) &
+    pids+=($!)
+  done
+  kc_run "$@"
+  rc=$RC out=$OUT err=$ERR
+  touch "$LOAD.stop"
+  for p in "${pids[@]}"; do wait "$p"; done
+  RC=$rc OUT=$out ERR=$err
+  local total bad
+  total=$(cat "$LOAD".[0-9]* | wc -l)
+  ((total >= 2000)) || fail "only $total requests"
+  bad=$(cat "$LOAD".[0-9]* | grep -v -e "^version $old on .* 200\$" -e "^version $new on .* 200\$" | head -5 || true)
+  assert_eq "" "$bad" "every response is 200 from $old or $new"
+  echo "    load: $total requests, $(cat "$LOAD".[0-9]* | grep -c "^version $new ") from the new version"
+}
+
 reset_hosts
 REPO=$(make_app_repo "$KC_TMP/app" 1 2 3)
 cd "$REPO"
 printf '.kamal/hooks\n' >>.git/info/exclude
+printf "KAMAL_REGISTRY_PASSWORD=%s\nAPP_SECRET=first\n" "$KC_REGISTRY_PASSWORD" >.kamal/secrets
+printf 'env:\n  secret:\n    - APP_SECRET\n' >>config/deploy.yml
+git add config/deploy.yml && git commit -qm "a secret"
 V1=$(git rev-parse HEAD)
 
 t "setup from empty hosts: docker check, proxy, build, push, pull, boot on 3 hosts"
@@ -58,33 +89,11 @@ assert_eq "pre-connect" "$(cut -d' ' -f1 "$HOOKLOG" | xargs)" "only pre-connect 
 
 t "deploy of a new version under load: >= 2000 requests, 0 failed; hooks in order"
 V2=$(app_commit "$REPO" "second version")
-load=$KC_TMP/load stop=$KC_TMP/load.stop
-rm -f "$load".* "$stop"
-pids=()
-for h in "$H1" "$H2" "$H3"; do
-  (   # bounded: at most 20000 requests to this bed's address, each at most 5 s
-    for ((i = 0; i < 20000; i++)); do
-      [[ -e $stop && $i -ge 700 ]] && break
-      r=$(curl -s --max-time 5 -w ' %{http_code}' "http://$h/") || r="curl failed: $r"
-      echo "${r//$'\n'/}"
-    done >"$load.$h"
-  ) &
-  pids+=($!)
-done
 : >"$HOOKLOG"
-kc_run deploy
-dep_rc=$RC dep_out=$OUT dep_err=$ERR
-touch "$stop"
-for p in "${pids[@]}"; do wait "$p"; done
-RC=$dep_rc OUT=$dep_out ERR=$dep_err
+under_load "$V1" "$V2" deploy
 assert_rc 0
 assert_match "$OUT" "3 booted"
 serves "$V2"
-total=$(cat "$load".* | wc -l)
-((total >= 2000)) || fail "only $total requests"
-bad=$(cat "$load".* | grep -v -e "^version $V1 on .* 200\$" -e "^version $V2 on .* 200\$" | head -5 || true)
-assert_eq "" "$bad" "every response is 200 from version 1 or 2"
-echo "    load: $total requests, $(cat "$load".* | grep -c "^version $V2 ") from v2"
 assert_eq "pre-connect pre-deploy pre-app-boot post-app-boot post-deploy" \
   "$(cut -d' ' -f1 "$HOOKLOG" | xargs)" "hook order"
 assert_contains "$(grep ^pre-deploy "$HOOKLOG")" "cmd=deploy v=$V2 hosts=$H1,$H2,$H3 lock=true"
@@ -109,7 +118,7 @@ t "a version failing its health check: the old one keeps serving, exit 1, versio
 cp config/deploy.yml "$KC_TMP/deploy.yml.good"
 sed -i 's|path: /up|path: /missing|' config/deploy.yml
 sed -i '1i deploy_timeout: 4' config/deploy.yml
-kc_run deploy -P
+under_load "$V2" "$V3" deploy -P
 assert_rc 1
 assert_contains "$OUT$ERR" "did not become healthy"
 assert_contains "$OUT" "$V2"
@@ -120,7 +129,7 @@ assert_rc 0
 serves "$V3"
 
 t "rollback without VERSION: the newest stopped version everywhere, printed; again goes back"
-kc_run rollback
+under_load "$V3" "$V2" rollback
 assert_rc 0
 assert_contains "$OUT" "Rolling back to $V2"
 serves "$V2"
@@ -139,6 +148,16 @@ assert_contains "$OUT$ERR" "not available as a container on $H1, $H2, $H3"
 kc_run rollback "$V1"
 assert_rc 0
 serves "$V1"
+
+t "a rotated secret is applied under load: new containers, 0 failed requests"
+sed -i 's/^APP_SECRET=first/APP_SECRET=second/' .kamal/secrets
+under_load "$V1" "$V1" deploy -P --version "$V1"
+assert_rc 0
+assert_match "$OUT" "3 booted"
+assert_contains "$(host_docker 2 inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "app-web-$V1")" "APP_SECRET=second"
+assert_not_contains "$OUT$ERR" "APP_SECRET=second"
+kc_run deploy -P --version "$V1"
+assert_contains "$OUT" "nothing to deploy"
 
 t "a lock taken with lock acquire: exit 5 at once, nothing changed"
 kc_run lock acquire -m "maintenance window"
