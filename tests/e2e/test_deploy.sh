@@ -32,6 +32,15 @@ hook() {    # hook NAME [exit status]: a hook that logs its name and Kamal's var
 }
 
 LOAD=$KC_TMP/load
+INT_AT=1
+interrupted() {  # interrupted ARGS...: kamal-c ARGS, SIGINT (as Ctrl-C) after $INT_AT seconds
+  _kc_ran=1 RC=0
+  KC_LAST_CMD="timeout -s INT $INT_AT kamal-c $*"
+  HOME=$KC_HOME DOCKER_HOST=$KC_BUILDER_DOCKER_HOST DOCKER_CONFIG=$KC_HOME/.docker \
+    timeout --preserve-status -s INT -k 20 "$INT_AT" "$KAMAL_C" "$@" \
+    >"$KC_TMP/int.out" 2>"$KC_TMP/int.err" </dev/null || RC=$?
+  OUT=$(cat "$KC_TMP/int.out") ERR=$(cat "$KC_TMP/int.err")
+}
 under_load() {  # under_load OLD NEW ARGS...: kamal-c ARGS while every host's port 80 is loaded
   local old=$1 new=$2 h p pids=() i r rc out err
   shift 2
@@ -46,7 +55,7 @@ under_load() {  # under_load OLD NEW ARGS...: kamal-c ARGS while every host's po
     ) &
     pids+=($!)
   done
-  kc_run "$@"
+  ${RUNNER:-kc_run} "$@"
   rc=$RC out=$OUT err=$ERR
   touch "$LOAD.stop"
   for p in "${pids[@]}"; do wait "$p"; done
@@ -223,6 +232,18 @@ assert_match "$(get "$H2")" "^version $V1 on "
 kc_run deploy -P --version "$V3"
 assert_rc 0
 serves "$V3"
+
+t "Ctrl-C mid-deploy (under load): exit 130, the lock released, every host still serving"
+for INT_AT in 0.7 1.4; do
+  RUNNER=interrupted under_load "$V3" "$V1" deploy -P --version "$V1"
+  echo "    SIGINT at $INT_AT s: exit $RC"
+  [[ $RC == 130 || $RC == 0 ]] || fail "SIGINT at $INT_AT s: exit status $RC, expected 130"
+  [[ $RC != 130 ]] || assert_contains "$ERR" "interrupted by SIGINT" "SIGINT at $INT_AT s"
+  assert_ok host_sh 1 'test ! -d .kamal/lock-app'
+  kc_run deploy -P --version "$V3"
+  assert_rc 0
+  serves "$V3"
+done
 
 t "remove -y: app, proxy and directories gone"
 kc_run remove -y
