@@ -346,6 +346,41 @@ static void test_docs_and_hidden_verbs(void **state)
     done(&a);
 }
 
+/* Issue 13: the deploy verbs and their options. */
+static void test_deploy_verbs(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "deploy -P --version v2");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.verb->name, "deploy");
+    assert_true(kc_args_flag(&a.p.args, "skip-push"));
+    assert_string_equal(a.p.g.version, "v2");
+    done(&a);
+    parse(&a, "rollback v1");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.args.pos.v[0], "v1");
+    done(&a);
+    parse(&a, "rollback v1 v2");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+    parse(&a, "prune containers --retain 2");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(kc_args_value(&a.p.args, "retain"), "2");
+    done(&a);
+    parse(&a, "remove -y");
+    assert_int_equal(a.rc, 0);
+    assert_true(kc_args_flag(&a.p.args, "confirmed"));
+    done(&a);
+    const char *const more[] = {"setup --skip-push", "redeploy --no-cache", "details",
+                                "prune all", "prune images"};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        parse(&a, more[i]);
+        assert_int_equal(a.rc, 0);
+        done(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_format_and_lock_options),
         cmocka_unit_test(test_flag_with_value_rejected),
         cmocka_unit_test(test_docs_and_hidden_verbs),
+        cmocka_unit_test(test_deploy_verbs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
