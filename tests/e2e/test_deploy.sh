@@ -74,6 +74,7 @@ cd "$REPO"
 printf '.kamal/hooks\n' >>.git/info/exclude
 printf "KAMAL_REGISTRY_PASSWORD=%s\nAPP_SECRET=first\n" "$KC_REGISTRY_PASSWORD" >.kamal/secrets
 printf 'env:\n  secret:\n    - APP_SECRET\n' >>config/deploy.yml
+printf 'accessories:\n  cache:\n    image: %s/kc/web:1\n    host: %s\n' "$KC_REGISTRY" "$H3" >>config/deploy.yml
 git add config/deploy.yml && git commit -qm "a secret"
 V1=$(git rev-parse HEAD)
 
@@ -83,6 +84,7 @@ assert_rc 0
 assert_contains "$OUT" "$V1"
 serves "$V1"
 assert_eq "running" "$(host_docker 3 inspect -f '{{.State.Status}}' kamal-proxy)"
+assert_eq "running" "$(host_docker 3 inspect -f '{{.State.Status}}' app-cache)" "setup booted the accessory"
 assert_ok host_sh 1 'test ! -d .kamal/lock-app'
 
 t "deploy -P of the running version: nothing to deploy, same container IDs, no lock, no hooks"
@@ -250,3 +252,4 @@ kc_run remove -y
 assert_rc 0
 assert_eq "" "$(host_docker 1 ps -a -q --filter label=service=app)"
 assert_eq "none" "$(cid 2 kamal-proxy)"
+assert_eq "none" "$(cid 3 app-cache)" "the accessory removed"
