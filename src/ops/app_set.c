@@ -114,7 +114,9 @@ int kc_app_deploy(struct app_set *set, struct kc_host *h, const struct kc_role *
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_cmd_app_deploy(&c, set->ctx->cfg, role, id);
-    int rc = kc_remote_run(h, &c, KC_MUTATE, &res, err);
+    int rc = kc_app_tls_write(set, h, role, err);
+    if (rc == 0)
+        rc = kc_remote_run(h, &c, KC_MUTATE, &res, err);
     if (rc == 0 && res.status != 0) {
         char *d = kc_cmd_render_display(&c);
         rc = kc_err_set(err, KC_EREMOTE,
