@@ -53,4 +53,11 @@ int kc_app_tls_write(struct app_set *set, struct kc_host *h, const struct kc_rol
 int kc_app_tls_stale(struct app_set *set, struct kc_host *h, const struct kc_role *role,
                      bool *stale, struct kc_err *err);
 
+/* ---- error pages (app_error_pages.c) ---- */
+
+/* Uploads error_pages_path's files for set->version on h (no-op unset). */
+int kc_app_error_pages_upload(struct app_set *set, struct kc_host *h, struct kc_err *err);
+/* Removes the other versions' error pages on h (errors ignored). */
+void kc_app_error_pages_clean(struct app_set *set, struct kc_host *h);
+
 #endif
