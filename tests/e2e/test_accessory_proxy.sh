@@ -134,3 +134,26 @@ for i in 1 2; do
   assert_not_contains "$(routes $i)" "demo-site"
   assert_fails host_sh $i "test -e .kamal/apps/demo/proxy/accessories/site.flags"
 done
+
+t "a proxied accessory that fails kamal-proxy's health check fails the host, with the reason"
+cat >config/deploy.yml <<EOF
+service: demo
+image: kc/web
+servers:
+  - $H1
+$(bed_yaml)
+deploy_timeout: 3
+proxy:
+  run: $(proxy_run_yaml)
+accessories:
+  bad:
+    image: $REG/kc/web:1
+    host: $H1
+    proxy:
+      host: bad.example.test
+      healthcheck: {path: /missing}
+EOF
+kc_run accessory boot bad
+assert_rc 1
+assert_contains "$OUT$ERR" "kamal-proxy deploy failed"
+assert_contains "$(get "$H1" bad.example.test)" "404" "no route to an unhealthy accessory"
