@@ -27,6 +27,8 @@
 #   FLEET_RUNS  timed runs per command in f (default 10, after 2 warm-up)
 #   BUILD_HOSTS host counts for g's build pull (default "3 10"); BUILD_RUNS timed runs in g
 #               (default 10, after 2 warm-up)
+#   BUILD_PAYLOAD_MB  a layer of that many MB of random bytes added to g's app image (default
+#               64; 0 for the bare 10 KiB example app), so that a pull moves what an app's would
 #   RESULTS     where the results go (default bench/RESULTS.md, overwritten)
 #
 # Section f needs parallel-ssh (Debian's pssh) and /usr/bin/time (Debian's time).
@@ -85,6 +87,7 @@ want c || want d || want s || want p || bed_docker=0
 ((bed_docker >= FLEET_DOCKER || max_fleet == 0)) || bed_docker=$FLEET_DOCKER
 BUILD_HOSTS=${BUILD_HOSTS:-"3 10"}
 BUILD_RUNS=${BUILD_RUNS:-10}
+BUILD_PAYLOAD_MB=${BUILD_PAYLOAD_MB:-64}
 if want g; then
   for n in $BUILD_HOSTS; do
     [[ $n =~ ^[1-9][0-9]?$ ]] || die "BUILD_HOSTS: '$n' is not a host count (1..99)"
@@ -558,6 +561,8 @@ make_app() {
   mkdir -p "$d"
   cp -R "$REPO/examples/app/." "$d/"
   sed -i "s|10\.213\.7\.|$KC_NET.|g" "$d/Dockerfile"
+  ((BUILD_PAYLOAD_MB == 0)) ||
+    echo "RUN head -c $((BUILD_PAYLOAD_MB * 1048576)) /dev/urandom >/payload" >>"$d/Dockerfile"
   printf 'KAMAL_REGISTRY_PASSWORD=%s\n' "$KC_REGISTRY_PASSWORD" >"$d/.kamal/secrets"
   {
     printf 'service: app\nimage: demo/app\nservers:\n'
@@ -621,6 +626,17 @@ if want g; then
         slowest=$m slowest_host=h$i
       fi
     done
+    # the same pulls at once on every host's socket: on real servers each host pulls with its own
+    # CPU, so "the slowest host's own pull" is the same alone or together; on the bed all hosts
+    # share 2 cores, and this is the slowest host's pull when they all pull
+    par=$WORK/par$n.sh
+    {
+      for ((i = 1; i <= n; i++)); do
+        echo "docker -H unix://$KC_DIR/h$i/docker.sock pull -q $img:$ver >/dev/null &"
+      done
+      echo wait
+    } >"$par"
+    HF_RUNS=$BUILD_RUNS HF_WARMUP=2 hf "gsock$n" "$d" -N --prepare "bash $rm_all" "bash $par"
     # the same pulls by hand, in parallel over OpenSSH (no login, no probe, no label check)
     HF_RUNS=$BUILD_RUNS HF_WARMUP=2 hf "gssh$n" "$d" --prepare "bash $rm_all" \
       "$(ssh_par "$n" "docker pull -q $img:$ver")"
@@ -628,6 +644,8 @@ if want g; then
     r=$(ratio "$k" "$slowest")
     T_BUILD+=("| g | \`build pull\` on $n hosts (login, probe, pull, label check, audit line; the image removed before each run) vs the slowest host's own \`docker pull\` alone ($slowest_host) | $(cell "gpull$n" 0) | **$slowest** | ≤ 1.3 × | ${r} × $(verdict "$r <= 1.3") |")
     T_BUILD+=("| g | same, vs \`ssh HOST docker pull -q\` on all $n hosts at once (OpenSSH, no login) | | $(cell "gssh$n" 0) | | kamal-c = $(ratio "$k" "$(hstat "gssh$n" 0 median)") × |")
+    r=$(ratio "$k" "$(hstat "gsock$n" 0 median)")
+    T_BUILD+=("| g | same, vs the same \`docker pull\` on all $n hosts' sockets at once (no SSH, no login: what the bed's shared cores allow) | | $(cell "gsock$n" 0) | ≤ 1.3 × | ${r} × $(verdict "$r <= 1.3") |")
   done
   unset DOCKER_HOST
   export DOCKER_CONFIG=$KC_DOCKER_CONFIG

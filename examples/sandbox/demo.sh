@@ -2,8 +2,9 @@
 # demo.sh - from a fresh Debian 12 machine (as root) to kamal-c doing its main
 # job: install the dependencies, build and install kamal-c, bring up one local
 # sandbox host (a network namespace with its own sshd and dockerd, plus a
-# private registry), write an example project and boot its accessories twice.
-# The second boot finds everything running and changes nothing.
+# private registry), write an example project and boot its accessories twice
+# (the second boot finds everything running and changes nothing), then build
+# the example app, boot kamal-proxy and the app, and ask it through the proxy.
 # The sandbox's registry also gets the real kamal-proxy image (built once from its Go
 # module, which needs Go >= 1.25; see tests/e2e/proxy-binary.sh) for the example app in
 # examples/app.
@@ -86,14 +87,41 @@ echo "exit status: $?"
 say "The web accessory answers on the sandbox host"
 curl -fsS "http://$HOST:8080/"
 
+say "The example app (examples/app) from its own git repository"
+APP=${KC_DEMO_APP_DIR:-/tmp/kamal-c-demo-app}
+rm -rf "$APP"
+cp -R "$ROOT/examples/app" "$APP"
+cd "$APP"
+sed -i -e "s|10\.213\.7\.|$KC_NET.|g" -e "s|/tmp/kc7-bed/|$KC_DIR/|g" Dockerfile config/deploy.yml
+git init -q
+git add -A
+git -c user.name=demo -c user.email=demo@example.invalid commit -qm "the example app"
+VERSION=$(git rev-parse HEAD)
+
+say "kamal-c build push   (built on the sandbox's builder host over SSH, pushed to its registry)"
+kamal-c build push
+
+say "kamal-c proxy boot   (the real kamal-proxy)"
+kamal-c proxy boot
+
+say "kamal-c app boot --version ${VERSION:0:12}...   (then again: unchanged)"
+kamal-c app boot --version "$VERSION"
+kamal-c app boot --version "$VERSION"
+
+say "The app answers through kamal-proxy on port 80"
+curl -fsS "http://$HOST/"
+
 say "Done"
 cat <<TXT
-The project is in $PROJECT and the sandbox host $HOST is still up. Try:
+The projects are in $PROJECT (accessories) and $APP (the app); the sandbox host $HOST is
+still up. Try:
   cd $PROJECT
   kamal-c accessory details all
-  kamal-c accessory logs web -n 5
   kamal-c accessory boot all --dry-run
   kamal-c accessory boot all --format json
+  cd $APP
+  kamal-c app details
+  kamal-c app logs -n 5
 Take the sandbox down with:
   KC_BED=$KC_BED $ROOT/tests/e2e/hosts.sh down
 TXT

@@ -37,6 +37,11 @@ int kc_app_digest(const struct kc_config *cfg, const struct kc_role *role, const
  * and every proxy option of deploy.yml, in Kamal's order. */
 void kc_cmd_app_deploy(struct kc_cmd *c, const struct kc_config *cfg, const struct kc_role *role,
                        const char *target_id);
+/* The flags after --target for proxy settings p (shared with proxied
+ * accessories); tls_name: the tls/<name> directory of custom certificates,
+ * NULL: none passed. */
+void kc_cmd_proxy_deploy_flags(struct kc_cmd *c, const struct kc_config *cfg,
+                               const struct kc_proxy *p, const char *tls_name);
 /* sha256 of the flags above (the target left out). */
 void kc_app_proxy_digest(const struct kc_config *cfg, const struct kc_role *role, char out[65]);
 /* kamal-proxy remove|resume SVC-ROLE[-DEST] */
@@ -83,6 +88,11 @@ void kc_app_probe_release(struct kc_app_probe *p);
 
 void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
                       const struct kc_role *const *roles, size_t n, const char *version);
+/* The same probe over any containers: each flags file (a section each),
+ * one docker inspect of names and kamal-proxy, and the routes; parsed by
+ * kc_app_probe_parse with nroles = flags_files->n. */
+void kc_cmd_proxy_targets_probe(struct kc_cmd *c, const struct kc_strvec *flags_files,
+                                const struct kc_strvec *names);
 int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
                        struct kc_app_probe *p, struct kc_err *err);
 const struct kc_app_route *kc_app_route(const struct kc_app_probe *p, const char *service);

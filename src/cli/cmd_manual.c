@@ -8,24 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct docs_page {
+    const char *section; /* NULL: the overview */
+    const char *text;
+};
+
+static void docs_text(const void *ud, struct kc_buf *out)
+{
+    kc_buf_adds(out, ((const struct docs_page *)ud)->text);
+}
+
+static void docs_json(const void *ud, struct kc_buf *out)
+{
+    const struct docs_page *page = ud;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddItemToObject(doc, "section",
+                          page->section ? cJSON_CreateString(page->section) : cJSON_CreateNull());
+    cJSON_AddStringToObject(doc, "text", page->text);
+    char *json = cJSON_Print(doc);
+    kc_buf_addf(out, "%s\n", json);
+    free(json);
+    cJSON_Delete(doc);
+}
+
 static int docs_exec(struct kc_ctx *ctx, const struct kc_args *args, struct kc_err *err)
 {
     const char *section = args->pos.n ? args->pos.v[0] : NULL;
     struct kc_buf text = KC_BUF_INIT;
     int rc = kc_docs_render(section, &text, err);
-    if (rc == 0 && ctx->g.format == KC_FMT_JSON) {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddItemToObject(doc, "section",
-                              section ? cJSON_CreateString(section) : cJSON_CreateNull());
-        cJSON_AddStringToObject(doc, "text", kc_buf_str(&text));
-        char *json = cJSON_Print(doc);
-        char *line = kc_xasprintf("%s\n", json);
-        kc_out_data(ctx->out, line, true);
-        free(line);
-        free(json);
-        cJSON_Delete(doc);
-    } else if (rc == 0) {
-        kc_out_data(ctx->out, kc_buf_str(&text), false);
+    if (rc == 0) {
+        struct docs_page page = {section, kc_buf_str(&text)};
+        struct kc_out_doc doc = {.text = docs_text, .json = docs_json, .ud = &page};
+        kc_out_doc(ctx->out, &doc);
     }
     kc_buf_release(&text);
     return rc;

@@ -176,18 +176,18 @@ static void opt_bool(struct kc_cmd *c, const char *name, bool set, bool value)
         kc_cmd_argf(c, "--%s=false", name);
 }
 
-static void deploy_flags(struct kc_cmd *c, const struct kc_config *cfg, const struct kc_role *role)
+void kc_cmd_proxy_deploy_flags(struct kc_cmd *c, const struct kc_config *cfg,
+                               const struct kc_proxy *p, const char *tls_name)
 {
-    const struct kc_proxy *p = &role->proxy;
     for (size_t i = 0; i < p->hosts.n; i++)
         kc_cmd_argf(c, "--host=%s", p->hosts.v[i]);
     if (p->ssl)
         kc_cmd_arg(c, "--tls");
-    if (p->custom_ssl) {
+    if (p->custom_ssl && tls_name) {
         kc_cmd_argf(c, "--tls-certificate-path=%s/tls/%s/cert.pem", cfg->proxy_app_container_dir,
-                    role->name);
+                    tls_name);
         kc_cmd_argf(c, "--tls-private-key-path=%s/tls/%s/key.pem", cfg->proxy_app_container_dir,
-                    role->name);
+                    tls_name);
     }
     kc_cmd_argf(c, "--deploy-timeout=%lds", cfg->deploy_timeout);
     kc_cmd_argf(c, "--drain-timeout=%lds", cfg->drain_timeout);
@@ -210,6 +210,11 @@ static void deploy_flags(struct kc_cmd *c, const struct kc_config *cfg, const st
         kc_cmd_argf(c, "--log-request-header=%s", p->log_request_headers.v[i]);
     for (size_t i = 0; i < p->log_response_headers.n; i++)
         kc_cmd_argf(c, "--log-response-header=%s", p->log_response_headers.v[i]);
+}
+
+static void deploy_flags(struct kc_cmd *c, const struct kc_config *cfg, const struct kc_role *role)
+{
+    kc_cmd_proxy_deploy_flags(c, cfg, &role->proxy, role->name);
 }
 
 static void proxy_exec(struct kc_cmd *c, const char *verb, const struct kc_role *role)
@@ -379,6 +384,24 @@ static void end_section(struct kc_cmd *c)
     kc_cmd_op(c, ";");
     kc_cmd_args(c, "echo", PROBE_MARK, NULL);
     kc_cmd_op(c, ";");
+}
+
+void kc_cmd_proxy_targets_probe(struct kc_cmd *c, const struct kc_strvec *flags_files,
+                                const struct kc_strvec *names)
+{
+    for (size_t i = 0; i < flags_files->n; i++) {
+        kc_cmd_args(c, "cat", flags_files->v[i], NULL);
+        kc_cmd_op(c, "2>/dev/null");
+        kc_cmd_op(c, "||");
+        kc_cmd_args(c, "echo", ABSENT_MARK, NULL);
+        end_section(c);
+    }
+    kc_cmd_args(c, "sh", "-c", PROBE_SCRIPT, "sh", NULL);
+    for (size_t i = 0; i < names->n; i++)
+        kc_cmd_arg(c, names->v[i]);
+    kc_cmd_arg(c, KC_PROXY_CONTAINER);
+    end_section(c);
+    kc_cmd_arg(c, "true");
 }
 
 void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,

@@ -290,7 +290,7 @@ bool kc_proxy_too_old(const char *tag)
 {
     if (tag == NULL || tag[0] != 'v' || !(tag[1] >= '0' && tag[1] <= '9'))
         return false; /* "latest", a digest...: Kamal compares versions only */
-    return kc_version_compare(tag + 1, KC_PROXY_VERSION + 1) < 0;
+    return kc_version_compare(tag + 1, &KC_PROXY_VERSION[1]) < 0;
 }
 
 /* ---- simple steps ---- */

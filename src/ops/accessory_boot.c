@@ -10,6 +10,12 @@
  *                                  login if needed, docker run
  *   running/stopped, but differs   start if stopped; list what  drift
  *                                  differs, suggest reboot
+ *   proxied (proxy:), running but  kamal-proxy deploy (and boot  registered
+ *   not kamal-proxy's live target  kamal-proxy if needed)
+ *   or with other proxy options
+ *
+ * A proxied accessory that is booted or started is registered with
+ * kamal-proxy too (accessory_proxy.c).
  *
  * Phase 1 probes every host without the lock. The lock is taken only when
  * some host needs a change; phase 2 re-probes those hosts under the lock (a
@@ -28,6 +34,7 @@ struct acc_decision {
     struct kc_strvec diffs; /* non-empty: drift */
     char *fail;             /* KC_ACT_FAIL: why */
     bool fail_logs;         /* attach the container's last logs */
+    char *proxy_why;        /* proxied, running, but not registered as wanted */
 };
 
 struct host_job {
@@ -45,6 +52,7 @@ static void decision_reset(struct acc_decision *d)
 {
     kc_strvec_release(&d->diffs);
     free(d->fail);
+    free(d->proxy_why);
     memset(d, 0, sizeof *d);
 }
 
@@ -84,20 +92,50 @@ static void decide_existing(struct kc_ctx *ctx, struct kc_host *h, const struct 
 
 static void decide(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job)
 {
+    for (size_t k = 0; k < job->n; k++) { /* check_routes' answers stay */
+        char *why = job->dec[k].proxy_why;
+        job->dec[k].proxy_why = NULL;
+        decision_reset(&job->dec[k]);
+        job->dec[k].proxy_why = why;
+    }
     job->needs_change = false;
     job->drift = false;
     for (size_t k = 0; k < job->n; k++) {
         struct acc_decision *d = &job->dec[k];
         const struct acc_want *w = &job->set->want[job->idx[k]];
         const struct kc_acc_probe *p = &job->probe.acc[k];
-        decision_reset(d);
         if (!p->exists)
             d->action = kc_accessory_action(NULL, false);
         else
             decide_existing(ctx, h, w, &job->probe, p, d);
-        job->needs_change |= kc_accessory_action_changes(d->action);
+        job->needs_change |= kc_accessory_action_changes(d->action) || d->proxy_why;
         job->drift |= d->diffs.n > 0;
     }
+}
+
+/* The proxied accessories of the host: whether kamal-proxy routes to them. */
+static int check_routes(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
+                        struct kc_err *err)
+{
+    const struct kc_accessory **accs = kc_xcalloc(job->n + 1, sizeof *accs);
+    size_t *at = kc_xcalloc(job->n + 1, sizeof *at);
+    char **whys = kc_xcalloc(job->n + 1, sizeof *whys);
+    size_t m = 0;
+    for (size_t k = 0; k < job->n; k++) {
+        free(job->dec[k].proxy_why);
+        job->dec[k].proxy_why = NULL;
+        if (job->set->accs[job->idx[k]]->runs_proxy) {
+            at[m] = k;
+            accs[m++] = job->set->accs[job->idx[k]];
+        }
+    }
+    int rc = m ? kc_acc_proxy_check(ctx, h, accs, m, whys, err) : 0;
+    for (size_t i = 0; i < m; i++)
+        job->dec[at[i]].proxy_why = whys[i];
+    free(whys);
+    free(at);
+    free(accs);
+    return rc;
 }
 
 static int probe_host(struct kc_host *h, struct host_job *job, struct kc_err *err)
@@ -119,6 +157,8 @@ static int probe_host(struct kc_host *h, struct host_job *job, struct kc_err *er
         rc = kc_err_set(err, KC_EREMOTE, "docker is not available on %s", h->name);
         kc_err_set_remote(err, job->probe.docker_error);
     }
+    if (rc == 0)
+        rc = check_routes(ctx, h, job, err);
     if (rc == 0)
         decide(ctx, h, job);
     kc_cmd_release(&c);
@@ -223,6 +263,26 @@ static int act_boot(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job,
     return rc;
 }
 
+/* Running as wanted, but kamal-proxy does not route to it as wanted. */
+static int act_register(struct kc_ctx *ctx, struct kc_host *h, const struct acc_decision *d,
+                        const struct kc_accessory *acc, struct kc_err *err)
+{
+    int rc = kc_acc_proxy_register(ctx, h, acc, err);
+    if (rc)
+        return rc;
+    if (d->diffs.n) {
+        char *detail = drift_detail(d, acc->name, d->proxy_why);
+        kc_report(ctx, h->name, acc->name, "drift", detail);
+        free(detail);
+    } else {
+        char *detail = kc_xasprintf("kamal-proxy deploy: %s", d->proxy_why);
+        kc_report(ctx, h->name, acc->name, ctx->g.dry_run ? "would register" : "registered",
+                  detail);
+        free(detail);
+    }
+    return 0;
+}
+
 static int act_one(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, size_t k,
                    struct kc_err *err)
 {
@@ -230,14 +290,20 @@ static int act_one(struct kc_ctx *ctx, struct kc_host *h, struct host_job *job, 
     const struct kc_accessory *acc = job->set->accs[job->idx[k]];
     switch (d->action) {
     case KC_ACT_NONE:
+        if (d->proxy_why)
+            return act_register(ctx, h, d, acc, err);
         report_still(ctx, h, d, acc);
         return 0;
     case KC_ACT_START:
-    case KC_ACT_UNPAUSE:
-        return act_start(ctx, h, d, acc, err);
+    case KC_ACT_UNPAUSE: {
+        int rc = act_start(ctx, h, d, acc, err);
+        return rc ? rc : kc_acc_proxy_register(ctx, h, acc, err);
+    }
     case KC_ACT_BOOT:
-    case KC_ACT_REPLACE:
-        return act_boot(ctx, h, job, k, err);
+    case KC_ACT_REPLACE: {
+        int rc = act_boot(ctx, h, job, k, err);
+        return rc ? rc : kc_acc_proxy_register(ctx, h, acc, err);
+    }
     case KC_ACT_FAIL:
         kc_err_set(err, KC_EREMOTE, "%s: %s", acc->name, d->fail);
         if (d->fail_logs)

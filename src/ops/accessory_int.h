@@ -65,4 +65,21 @@ int kc_acc_wait_running(struct kc_ctx *ctx, struct kc_host *h, const struct kc_a
 int kc_acc_boot_steps(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want *w, bool login,
                       bool network, struct kc_err *err);
 
+/* ---- proxied accessories (accessory_proxy.c) ---- */
+
+/* For each of accs (proxied, on h): why it needs a kamal-proxy deploy
+ * (caller frees), or NULL when its running container is the live target
+ * with the same options, or when no container runs. One probe. */
+int kc_acc_proxy_check(struct kc_ctx *ctx, struct kc_host *h,
+                       const struct kc_accessory *const *accs, size_t n, char **whys,
+                       struct kc_err *err);
+/* Boots (or starts) kamal-proxy on h when it is not running, then
+ * registers acc's container (kamal-proxy deploy, health-checked). No-op for
+ * an accessory without proxy:. */
+int kc_acc_proxy_register(struct kc_ctx *ctx, struct kc_host *h, const struct kc_accessory *acc,
+                          struct kc_err *err);
+/* kamal-proxy remove (no proxy or no route is fine). No-op without proxy:. */
+void kc_acc_proxy_deregister(struct kc_ctx *ctx, struct kc_host *h,
+                             const struct kc_accessory *acc);
+
 #endif

@@ -210,11 +210,6 @@ int kc_acc_set_prepare(struct acc_set *set, struct kc_err *err)
             used = kc_strvec_contains(&set->accs[i]->hosts, set->hosts.v[j]);
         if (!used || set->want[i].prepared)
             continue;
-        if (set->accs[i]->runs_proxy)
-            kc_out_msg(set->ctx->out, KC_LVL_WARN, NULL,
-                       "accessories.%s.proxy: kamal-c does not manage kamal-proxy yet; the "
-                       "container is booted, but no proxy route is registered for it",
-                       set->accs[i]->name);
         const struct kc_accessory *acc = set->accs[i];
         int rc = check_registry_secrets(
             set->ctx, acc->has_registry ? &acc->registry : &set->ctx->cfg->registry, err);

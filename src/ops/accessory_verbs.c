@@ -82,6 +82,8 @@ static int reboot_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
     double t0 = kc_now();
     if (rc == 0)
         rc = kc_acc_boot_steps(ctx, h, w, false, false, err);
+    if (rc == 0)
+        rc = kc_acc_proxy_register(ctx, h, acc, err);
     if (rc == 0) {
         char *detail = ctx->g.dry_run ? NULL : kc_xasprintf("running after %.1f s", kc_now() - t0);
         kc_report(ctx, h->name, acc->name, "rebooted", detail);
@@ -106,6 +108,8 @@ static int start_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wan
                         w->acc->name);
     if (rc == 0)
         rc = kc_acc_wait_running(ctx, h, w->acc, err);
+    if (rc == 0)
+        rc = kc_acc_proxy_register(ctx, h, w->acc, err);
     if (rc == 0) {
         kc_step_audit(ctx, h, "Started %s accessory", w->acc->name);
         kc_report(ctx, h->name, w->acc->name, "started", NULL);
@@ -118,6 +122,7 @@ static int stop_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_want
 {
     struct kc_exec_result res;
     kc_exec_result_init(&res);
+    kc_acc_proxy_deregister(ctx, h, w->acc);
     int rc = kc_acc_step(h, kc_cmd_accessory_stop, w->acc, KC_MUTATE, &res, err);
     if (rc == 0 && res.status != 0) {
         if (strstr(kc_buf_str(&res.err), "No such container")) {
@@ -163,6 +168,7 @@ static int remove_one(struct kc_ctx *ctx, struct kc_host *h, const struct acc_wa
 {
     const struct kc_accessory *acc = w->acc;
     struct kc_err ignored = KC_ERR_INIT;
+    kc_acc_proxy_deregister(ctx, h, acc);
     kc_acc_step(h, kc_cmd_accessory_stop, acc, KC_MUTATE, NULL, &ignored);
     kc_err_release(&ignored);
     int rc = kc_acc_step(h, kc_cmd_accessory_prune, acc, KC_MUTATE | KC_CHECK, NULL, err);

@@ -228,6 +228,16 @@ static int probe_host(struct app_set *set, struct kc_host *h, struct ajob *j, st
     }
     if (rc == 0)
         decide(set, h->name, j);
+    for (size_t k = 0; rc == 0 && k < j->n; k++) { /* custom TLS files changed? */
+        bool stale = false;
+        if (j->dec[k].action == AA_NONE)
+            rc = kc_app_tls_stale(set, h, j->roles[k], &stale, err);
+        if (stale) {
+            j->dec[k].action = AA_DEPLOY;
+            j->dec[k].why = kc_xstrdup("the TLS certificate files differ from the secrets");
+            j->change = true;
+        }
+    }
     kc_cmd_release(&c);
     kc_exec_result_release(&res);
     return rc;

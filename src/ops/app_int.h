@@ -43,4 +43,21 @@ int kc_app_list(struct app_set *set, struct kc_host *h, const struct kc_role *ro
 /* The version from a container name SVC-ROLE[-DEST]-VERSION, or NULL. */
 const char *kc_app_version_of(const struct kc_role *role, const char *name);
 
+/* ---- custom TLS certificates (app_tls.c) ---- */
+
+/* Writes role's certificate and key on h (no-op without custom
+ * certificates): the key readable by the SSH user and the proxy's group. */
+int kc_app_tls_write(struct app_set *set, struct kc_host *h, const struct kc_role *role,
+                     struct kc_err *err);
+/* *stale: the files on h are missing or differ from the secrets. */
+int kc_app_tls_stale(struct app_set *set, struct kc_host *h, const struct kc_role *role,
+                     bool *stale, struct kc_err *err);
+
+/* ---- error pages (app_error_pages.c) ---- */
+
+/* Uploads error_pages_path's files for set->version on h (no-op unset). */
+int kc_app_error_pages_upload(struct app_set *set, struct kc_host *h, struct kc_err *err);
+/* Removes the other versions' error pages on h (errors ignored). */
+void kc_app_error_pages_clean(struct app_set *set, struct kc_host *h);
+
 #endif

@@ -1,6 +1,7 @@
 /* app_set.c - the roles and hosts an app verb acts on, and the steps every
  * app verb shares (env file, kamal-proxy deploy, stopping old containers). */
 #include "app_int.h"
+#include "kamal-c/error_pages.h"
 #include "kamal-c/ops.h"
 #include "kamal-c/steps.h"
 
@@ -114,7 +115,14 @@ int kc_app_deploy(struct app_set *set, struct kc_host *h, const struct kc_role *
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_cmd_app_deploy(&c, set->ctx->cfg, role, id);
-    int rc = kc_remote_run(h, &c, KC_MUTATE, &res, err);
+    kc_cmd_error_pages_flag(&c, set->ctx->cfg, set->version);
+    int rc = kc_app_tls_write(set, h, role, err);
+    if (rc == 0)
+        rc = kc_app_error_pages_upload(set, h, err);
+    if (rc == 0)
+        rc = kc_remote_run(h, &c, KC_MUTATE, &res, err);
+    if (rc == 0 && res.status == 0)
+        kc_app_error_pages_clean(set, h);
     if (rc == 0 && res.status != 0) {
         char *d = kc_cmd_render_display(&c);
         rc = kc_err_set(err, KC_EREMOTE,

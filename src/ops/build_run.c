@@ -17,6 +17,24 @@ struct liner {
     const char *label;
 };
 
+/* On a terminal (the live view), one compact line under label: "build" and
+ * docker's latest output line, instead of the whole log; true when shown so.
+ * A failed build's last lines are in the error either way. */
+static bool live_build_line(struct kc_out *o, const char *label, const char *line, size_t len)
+{
+    if (!kc_out_is_live(o))
+        return false;
+    while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+        len--;
+    if (len == 0)
+        return true;
+    char *progress = kc_xstrndup(line, len);
+    kc_out_step(o, label, "build");
+    kc_out_progress(o, label, progress);
+    free(progress);
+    return true;
+}
+
 /* docker's build output, prefixed, as it comes (text; not with -q; -v
  * traces it already). */
 static int show_line(void *ud, const char *line, size_t len, bool is_stderr)
@@ -24,7 +42,7 @@ static int show_line(void *ud, const char *line, size_t len, bool is_stderr)
     (void)is_stderr;
     struct liner *l = ud;
     struct kc_out *o = l->ctx->out;
-    if (o->format == KC_FMT_TEXT && o->verbosity == 0)
+    if (o->format == KC_FMT_TEXT && o->verbosity == 0 && !live_build_line(o, l->label, line, len))
         kc_out_msg(o, KC_LVL_INFO, l->label, "%.*s", (int)len, line);
     return 0;
 }
@@ -100,6 +118,11 @@ static int push_one(struct kc_ctx *ctx, struct kc_build_plan *p, const char *ima
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_cmd_image_push(&c, image);
+    if (kc_out_is_live(ctx->out)) {
+        char *step = kc_xasprintf("push %s", image);
+        kc_out_step(ctx->out, p->remote ? p->remote_name : "local", step);
+        free(step);
+    }
     int rc = p->remote ? kc_remote_run(p->rhost, &c, KC_MUTATE | KC_CHECK, &res, err)
                        : kc_local_run(ctx, &c, KC_MUTATE | KC_CHECK, NULL, &res, err);
     if (rc == 0 && p->digest == NULL)
@@ -197,7 +220,7 @@ static int remote_line(void *ud, const char *line, size_t len, bool is_stderr)
     (void)is_stderr;
     struct remote_lines *r = ud;
     struct kc_out *o = r->ctx->out;
-    if (o->format == KC_FMT_TEXT && o->verbosity >= 0)
+    if (o->format == KC_FMT_TEXT && o->verbosity >= 0 && !live_build_line(o, r->label, line, len))
         kc_out_msg(o, KC_LVL_INFO, r->label, "%.*s", (int)len, line);
     if (r->tail.n == KC_BUILD_ERR_LINES) {
         free(r->tail.v[0]);

@@ -237,6 +237,62 @@ assert_contains "$ERR" "--detach cannot be combined"
 kc_run app maintenance --drain-timeout soon
 assert_rc 2
 
+t "kamal-proxy not running on a host: that host fails naming proxy boot, the others are unchanged"
+host_docker 2 stop kamal-proxy >/dev/null
+kc_run app boot
+assert_rc 1
+assert_contains "$OUT$ERR" "kamal-proxy is not running on $H2"
+assert_contains "$OUT$ERR" "kamal-c proxy boot"
+assert_match "$OUT" "2 unchanged"
+kc_run proxy boot
+assert_rc 0
+kc_run app boot
+assert_rc 0
+assert_match "$(get "$H2")" "^version latest on "
+
+t "a host off the network: the others get the new version, exit 4; the next run converges"
+V4=$(app_commit "$REPO" "fourth version")
+assert_ok build_app "$V4"
+hosts_ctl 3 link-down
+kc_run app boot --version "$V4"
+assert_rc 4
+assert_contains "$ERR" "unreachable"
+assert_match "$(get "$H1")" "^version $V4 on "
+assert_match "$(get "$H2")" "^version $V4 on "
+hosts_ctl 3 link-up
+assert_match "$(get "$H3")" "^version latest on " "h3 still serves what it had"
+kc_run app boot --version "$V4"
+assert_rc 0
+assert_match "$OUT" "2 unchanged"
+assert_match "$(get "$H3")" "^version $V4 on "
+
+t "an app port nothing listens on: the health check fails, the old version keeps serving"
+V5=$(app_commit "$REPO" "fifth version")
+assert_ok build_app "$V5"
+cp config/deploy.yml "$KC_TMP/deploy.yml.v4"
+sed -i '1i deploy_timeout: 4' config/deploy.yml
+python3 - config/deploy.yml <<'PY'
+import sys, re
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("proxy:\n", "proxy:\n  app_port: 8080\n", 1)
+open(p, "w").write(s)
+PY
+kc_run app boot --version "$V5" -h "$H1"
+assert_rc 1
+assert_contains "$OUT$ERR" "did not become healthy"
+assert_eq none "$(cid 1 "app-web-$V5")" "the failed container was removed"
+assert_match "$(get "$H1")" "^version $V4 on "
+cp "$KC_TMP/deploy.yml.v4" config/deploy.yml
+
+t "--format json for the other app verbs: one document each"
+for verb in "version" "details" "containers" "images" "stop -h $H3" "start" "maintenance" "live"; do
+  # shellcheck disable=SC2086 # the verb's words
+  kc_run app $verb --format json
+  assert_rc 0 "app $verb --format json"
+  assert_ok python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$OUT"
+done
+
 t "app remove"
 kc_run app remove
 assert_rc 0
