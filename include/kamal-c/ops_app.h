@@ -29,6 +29,11 @@ struct kc_app_request {
 const char *kc_app_version(const struct kc_ctx *ctx);
 
 int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);
+/* deploy's check: probes every host of the selected proxied roles and
+ * decides as `app boot` would, changing nothing. *change is false only when
+ * every host and role would be `unchanged` (a host that cannot be probed, or
+ * a missing proxy, counts as a change). */
+int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err);
 int kc_app_start(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);
 int kc_app_stop(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);
 int kc_app_maintenance(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);

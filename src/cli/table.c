@@ -8,7 +8,9 @@ static const struct kc_verb *const root_subs[] = {
     &kc_verb_accessory, &kc_verb_audit, &kc_verb_config,   &kc_verb_help,
     &kc_verb_init,      &kc_verb_lock,  &kc_verb_registry, &kc_verb_secrets, &kc_verb_server,
     &kc_verb_version,   &kc_verb_docs,  &kc_verb_man,      &kc_verb_completion,
-    &kc_verb_complete,  &kc_verb_build, &kc_verb_proxy, &kc_verb_app, NULL,
+    &kc_verb_complete,  &kc_verb_build, &kc_verb_proxy, &kc_verb_app,
+    &kc_verb_deploy, &kc_verb_redeploy, &kc_verb_setup, &kc_verb_rollback, &kc_verb_prune,
+    &kc_verb_remove, &kc_verb_details, NULL,
 };
 
 const struct kc_verb kc_root_verb = {
@@ -21,13 +23,6 @@ const struct kc_verb kc_root_verb = {
  * for one says so (exit 2) instead of "unknown command". Remove a name here
  * when its verb lands in the table above. */
 static const char *const kamal_pending[] = {
-    "deploy",
-    "details",
-    "prune",
-    "redeploy",
-    "remove",
-    "rollback",
-    "setup",
     "upgrade",
     "accessory upgrade",
     "accessory pull_image",

@@ -18,6 +18,14 @@ extern const struct kc_verb kc_verb_registry;
 extern const struct kc_verb kc_verb_secrets;
 extern const struct kc_verb kc_verb_server;
 extern const struct kc_verb kc_verb_version;
+/* cmd_deploy.c */
+extern const struct kc_verb kc_verb_deploy;
+extern const struct kc_verb kc_verb_redeploy;
+extern const struct kc_verb kc_verb_setup;
+extern const struct kc_verb kc_verb_rollback;
+extern const struct kc_verb kc_verb_prune;
+extern const struct kc_verb kc_verb_remove;
+extern const struct kc_verb kc_verb_details;
 /* hidden: what the build and the shell completions run (cmd_manual.c) */
 extern const struct kc_verb kc_verb_man;
 extern const struct kc_verb kc_verb_completion;

@@ -444,6 +444,30 @@ static void changed(void *ud, bool *out, size_t n)
         out[i] = run->jobs[i].change;
 }
 
+static void run_init(struct arun *run, struct app_set *set)
+{
+    size_t n = set->hosts.n;
+    run->set = set;
+    run->jobs = kc_xcalloc(n + 1, sizeof *run->jobs);
+    for (size_t i = 0; i < n; i++) {
+        run->jobs[i].roles = kc_xcalloc(set->nroles + 1, sizeof *run->jobs[i].roles);
+        run->jobs[i].n = kc_app_set_roles_on(set, set->hosts.v[i], run->jobs[i].roles);
+        run->jobs[i].dec = kc_xcalloc(run->jobs[i].n + 1, sizeof *run->jobs[i].dec);
+    }
+}
+
+static void run_release(struct arun *run)
+{
+    for (size_t i = 0; i < run->set->hosts.n; i++) {
+        for (size_t k = 0; k < run->jobs[i].n; k++)
+            dec_reset(&run->jobs[i].dec[k]);
+        free(run->jobs[i].dec);
+        free(run->jobs[i].roles);
+        kc_app_probe_release(&run->jobs[i].probe);
+    }
+    free(run->jobs);
+}
+
 int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err)
 {
     (void)req;
@@ -453,22 +477,46 @@ int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_
         kc_app_set_release(&set);
         return rc;
     }
-    size_t n = set.hosts.n;
-    struct arun run = {&set, kc_xcalloc(n + 1, sizeof *run.jobs)};
-    for (size_t i = 0; i < n; i++) {
-        run.jobs[i].roles = kc_xcalloc(set.nroles + 1, sizeof *run.jobs[i].roles);
-        run.jobs[i].n = kc_app_set_roles_on(&set, set.hosts.v[i], run.jobs[i].roles);
-        run.jobs[i].dec = kc_xcalloc(run.jobs[i].n + 1, sizeof *run.jobs[i].dec);
-    }
+    struct arun run;
+    run_init(&run, &set);
     rc = kc_proxy_converge(ctx, &set.hosts, phase1, phase2, &run, changed, err);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < run.jobs[i].n; k++)
-            dec_reset(&run.jobs[i].dec[k]);
-        free(run.jobs[i].dec);
-        free(run.jobs[i].roles);
-        kc_app_probe_release(&run.jobs[i].probe);
-    }
-    free(run.jobs);
+    run_release(&run);
     kc_app_set_release(&set);
     return rc;
+}
+
+/* ---- the plan deploy asks for: probe and decide, change nothing ---- */
+
+static int plan_probe(struct kc_host *h, void *ud, struct kc_err *err)
+{
+    struct arun *run = ud;
+    return probe_host(run->set, h, job_of(run, h), err);
+}
+
+int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
+{
+    struct app_set set;
+    *change = true;
+    int rc = kc_app_set_select(ctx, true, &set, err);
+    if (rc || set.hosts.n == 0) {
+        kc_app_set_release(&set);
+        return rc;
+    }
+    struct arun run;
+    run_init(&run, &set);
+    size_t n = set.hosts.n;
+    struct kc_err *errs = kc_xcalloc(n + 1, sizeof *errs);
+    kc_proxy_phase(ctx, &set.hosts, NULL, plan_probe, &run, errs);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        any |= errs[i].code != KC_OK || run.jobs[i].change;
+        for (size_t k = 0; k < run.jobs[i].n; k++)
+            any |= run.jobs[i].dec[k].action != AA_NONE;
+        kc_err_release(&errs[i]);
+    }
+    *change = any;
+    free(errs);
+    run_release(&run);
+    kc_app_set_release(&set);
+    return 0;
 }

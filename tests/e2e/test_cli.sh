@@ -41,9 +41,9 @@ assert_rc 2
 assert_contains "$ERR" "did you mean '--dry-run'?"
 kc_run accessory
 assert_rc 2
-kc_run rollback v1                              # Kamal's, not kamal-c's (yet): say so
+kc_run upgrade                                  # Kamal's, not kamal-c's (yet): say so
 assert_rc 2
-assert_contains "$ERR" "'rollback' is a Kamal command that kamal-c does not implement yet"
+assert_contains "$ERR" "'upgrade' is a Kamal command that kamal-c does not implement yet"
 assert_not_contains "$ERR" "did you mean"
 kc_run --version
 assert_rc 2

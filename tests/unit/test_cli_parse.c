@@ -195,8 +195,7 @@ static void test_kamal_commands_not_yet_implemented(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "rollback v1", "deploy", "redeploy",             "prune all",     "setup",
-        "details",     "upgrade",   "accessory upgrade db", "registry setup"};
+        "upgrade", "accessory upgrade db", "registry setup"};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         struct parsed_case a;
         parse(&a, lines[i]);
@@ -207,9 +206,9 @@ static void test_kamal_commands_not_yet_implemented(void **state)
         done(&a);
     }
     struct parsed_case a;
-    parse(&a, "rollback v1");
+    parse(&a, "upgrade");
     assert_string_equal(a.err.msg,
-                        "'rollback' is a Kamal command that kamal-c does not implement yet");
+                        "'upgrade' is a Kamal command that kamal-c does not implement yet");
     done(&a);
     /* secrets is here now: -a is fetch's --adapter, JSON operands are words */
     parse(&a, "secrets fetch -a test --from V/I A B");
@@ -347,6 +346,41 @@ static void test_docs_and_hidden_verbs(void **state)
     done(&a);
 }
 
+/* Issue 13: the deploy verbs and their options. */
+static void test_deploy_verbs(void **state)
+{
+    (void)state;
+    struct parsed_case a;
+    parse(&a, "deploy -P --version v2");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.verb->name, "deploy");
+    assert_true(kc_args_flag(&a.p.args, "skip-push"));
+    assert_string_equal(a.p.g.version, "v2");
+    done(&a);
+    parse(&a, "rollback v1");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.p.args.pos.v[0], "v1");
+    done(&a);
+    parse(&a, "rollback v1 v2");
+    assert_int_equal(a.rc, KC_EUSAGE);
+    done(&a);
+    parse(&a, "prune containers --retain 2");
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(kc_args_value(&a.p.args, "retain"), "2");
+    done(&a);
+    parse(&a, "remove -y");
+    assert_int_equal(a.rc, 0);
+    assert_true(kc_args_flag(&a.p.args, "confirmed"));
+    done(&a);
+    const char *const more[] = {"setup --skip-push", "redeploy --no-cache", "details",
+                                "prune all", "prune images"};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        parse(&a, more[i]);
+        assert_int_equal(a.rc, 0);
+        done(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_format_and_lock_options),
         cmocka_unit_test(test_flag_with_value_rejected),
         cmocka_unit_test(test_docs_and_hidden_verbs),
+        cmocka_unit_test(test_deploy_verbs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
