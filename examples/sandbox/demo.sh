@@ -3,8 +3,9 @@
 # job: install the dependencies, build and install kamal-c, bring up one local
 # sandbox host (a network namespace with its own sshd and dockerd, plus a
 # private registry), write an example project and boot its accessories twice
-# (the second boot finds everything running and changes nothing), then build
-# the example app, boot kamal-proxy and the app, and ask it through the proxy.
+# (the second boot finds everything running and changes nothing), then deploy
+# the example app (build, push, kamal-proxy, the app), ask it through the
+# proxy, and deploy again (nothing to deploy).
 # The sandbox's registry also gets the real kamal-proxy image (built once from its Go
 # module, which needs Go >= 1.25; see tests/e2e/proxy-binary.sh) for the example app in
 # examples/app.
@@ -96,17 +97,13 @@ sed -i -e "s|10\.213\.7\.|$KC_NET.|g" -e "s|/tmp/kc7-bed/|$KC_DIR/|g" Dockerfile
 git init -q
 git add -A
 git -c user.name=demo -c user.email=demo@example.invalid commit -qm "the example app"
-VERSION=$(git rev-parse HEAD)
 
-say "kamal-c build push   (built on the sandbox's builder host over SSH, pushed to its registry)"
-kamal-c build push
+say "kamal-c deploy   (build on the sandbox's builder host, push, pull, kamal-proxy, the app)"
+kamal-c deploy
 
-say "kamal-c proxy boot   (the real kamal-proxy)"
-kamal-c proxy boot
-
-say "kamal-c app boot --version ${VERSION:0:12}...   (then again: unchanged)"
-kamal-c app boot --version "$VERSION"
-kamal-c app boot --version "$VERSION"
+say "kamal-c deploy -P   (again, without building: nothing to deploy, exit 0)"
+kamal-c deploy -P
+echo "exit status: $?"
 
 say "The app answers through kamal-proxy on port 80"
 curl -fsS "http://$HOST/"
@@ -120,8 +117,9 @@ still up. Try:
   kamal-c accessory boot all --dry-run
   kamal-c accessory boot all --format json
   cd $APP
-  kamal-c app details
+  kamal-c details
   kamal-c app logs -n 5
+  echo change >>app.sh && git commit -qam change && kamal-c deploy
 Take the sandbox down with:
   KC_BED=$KC_BED $ROOT/tests/e2e/hosts.sh down
 TXT
