@@ -512,6 +512,18 @@ if want p; then
     r=$(ratio "$k" "$f")
     rq=$(ratio "$k" "$(hstat "appboot$n" 2 median)")
     T_MAIN+=("| p | no-op \`app boot\`, $n host$(plural "$n") ($cmds remote command$(plural "$cmds"), no lock) vs \`docker ps\` | $(cell "appboot$n" 0) | $(cell "appboot$n" 1) | $(cell "appboot$n" 2) | | ≤ 1.5 × floor | ${r} × $(verdict "$r <= 1.5") (${rq} × floor -q) |")
+    # the same hosts through the whole deploy: the pull check, then the plan finds nothing to do
+    (cd "$d" && "$KAMAL_C" -v deploy -P --version v1 >"$WORK/deploy$n.check" 2>&1) ||
+      { cat "$WORK/deploy$n.check" >&2; die "the no-op deploy -P on $n hosts failed"; }
+    grep -q 'nothing to deploy' "$WORK/deploy$n.check" ||
+      { cat "$WORK/deploy$n.check" >&2; die "deploy -P on $n hosts was not a no-op"; }
+    cmds=$(grep -c '\] \$ ' "$WORK/deploy$n.check" || true)
+    hf "deploynoop$n" "$d" -N "$KAMAL_C deploy -P --version v1" "$FLOOR 'docker ps' $hl" \
+      "$FLOOR -q 'docker ps' $hl"
+    k=$(hstat "deploynoop$n" 0 median) f=$(hstat "deploynoop$n" 1 median)
+    r=$(ratio "$k" "$f")
+    rq=$(ratio "$k" "$(hstat "deploynoop$n" 2 median)")
+    T_MAIN+=("| p | no-op \`deploy -P\`, $n host$(plural "$n") ($cmds remote command$(plural "$cmds"), no lock) vs \`docker ps\` | $(cell "deploynoop$n" 0) | $(cell "deploynoop$n" 1) | $(cell "deploynoop$n" 2) | | ≤ 1.5 × floor | ${r} × $(verdict "$r <= 1.5") (${rq} × floor -q) |")
   done
   log "p) a new version's app boot on one host vs the same steps by hand"
   d=$WORK/app1
