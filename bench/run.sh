@@ -490,7 +490,7 @@ if want p; then
     mkdir -p "$src" && cp -R "$REPO/examples/app/." "$src/"
     sed -i "s|10\.213\.7\.|$KC_NET.|g" "$src/Dockerfile"
     echo "$v" >"$src/BENCH_VERSION"
-    { app_builder build -q -t "$KC_REGISTRY/bench/app:$v" "$src" &&
+    { app_builder build -q --label service=bench -t "$KC_REGISTRY/bench/app:$v" "$src" &&
       app_builder push "$KC_REGISTRY/bench/app:$v"; } >"$WORK/appbuild.log" 2>&1 ||
       { cat "$WORK/appbuild.log" >&2; die "building the example app failed"; }
   done
