@@ -230,7 +230,23 @@ static int pull_host(struct kc_host *h, void *ud, struct kc_err *err)
     struct kc_ctx *ctx = job->ctx;
     bool present = false;
     char *label = NULL;
-    int rc = kc_step_registry_login(ctx, h, &ctx->cfg->registry, err);
+    int rc = 0;
+    if (!ctx->g.dry_run) {
+        /* a host that has IMG:VERSION needs no login (version tags are immutable): one
+         * command; otherwise log in, then pull in one round trip */
+        rc = service_label(h, job->tag, &present, &label, err);
+        if (rc == 0 && present) {
+            rc = label_check(ctx, h, job->tag, label, err);
+            if (rc == 0)
+                kc_report(ctx, h->name, job->tag, "present", NULL);
+            free(label);
+            return rc;
+        }
+        free(label);
+        label = NULL;
+    }
+    if (rc == 0)
+        rc = kc_step_registry_login(ctx, h, &ctx->cfg->registry, err);
     if (rc == 0 && !ctx->g.dry_run) {
         bool pulled = false;
         rc = pull_fast(job, h, &pulled, &label, err);
