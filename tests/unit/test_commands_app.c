@@ -31,34 +31,7 @@ static const char deploy_yml[] = "service: app\n"
                                  "  buffering: {requests: false}\n"
                                  "  run: {registry: reg:5443, log_max_size: 20m, debug: true}\n";
 
-static struct kc_config cfg;
-
-static int load(void **state)
-{
-    (void)state;
-    struct kc_err err = KC_ERR_INIT;
-    struct kc_load_opts o = {0};
-    kc_config_init(&cfg);
-    int rc = kc_config_load_text(&cfg, deploy_yml, strlen(deploy_yml), "deploy.yml", &o, &err);
-    if (rc)
-        fprintf(stderr, "%s\n", err.msg);
-    kc_err_release(&err);
-    return rc;
-}
-
-static int unload(void **state)
-{
-    (void)state;
-    kc_config_release(&cfg);
-    return 0;
-}
-
-static char *show(struct kc_cmd *c)
-{
-    char *s = kc_cmd_render_display(c);
-    kc_cmd_release(c);
-    return s;
-}
+#include "config_fixture.h"
 
 static void test_app_run(void **state)
 {
