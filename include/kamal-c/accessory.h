@@ -63,6 +63,11 @@ struct kc_logs_opts {
     bool timestamps;
     bool follow;
 };
+/* docker logs CONTAINER [--since S] [--tail N] [--timestamps] [--follow] 2>&1
+ * [| grep [--line-buffered] [OPTS] -- PATTERN]: any container's logs (the
+ * accessories', the app's, kamal-proxy's). */
+int kc_cmd_logs_of(struct kc_cmd *c, const char *container, const struct kc_logs_opts *o,
+                   struct kc_err *err);
 int kc_cmd_accessory_logs(struct kc_cmd *c, const struct kc_accessory *acc,
                           const struct kc_logs_opts *o, struct kc_err *err);
 /* docker run --rm ... IMAGE CMD (new container) or docker exec NAME CMD. */

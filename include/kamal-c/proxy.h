@@ -73,12 +73,7 @@ char *kc_proxy_file_path(const struct kc_config *cfg, const char *file);
 /* `kamal-proxy list`, through docker exec. */
 void kc_cmd_proxy_list(struct kc_cmd *c);
 
-/* docker logs NAME [--since S] [--tail N] [--timestamps] [--follow] 2>&1
- * [| grep [--line-buffered] [OPTS] -- PATTERN]; the logs options are
- * accessory.h's struct kc_logs_opts. */
-struct kc_logs_opts;
-int kc_cmd_logs_of(struct kc_cmd *c, const char *container, const struct kc_logs_opts *o,
-                   struct kc_err *err);
+/* kc_cmd_logs_of (docker logs of any container): accessory.h. */
 
 /* What `proxy boot_config set` writes (Kamal's option semantics). */
 struct kc_proxy_boot_opts {

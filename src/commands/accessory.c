@@ -267,10 +267,10 @@ void kc_cmd_accessory_file_perms(struct kc_cmd *c, const struct kc_accessory *ac
     free(hp);
 }
 
-int kc_cmd_accessory_logs(struct kc_cmd *c, const struct kc_accessory *acc,
-                          const struct kc_logs_opts *o, struct kc_err *err)
+int kc_cmd_logs_of(struct kc_cmd *c, const char *container, const struct kc_logs_opts *o,
+                   struct kc_err *err)
 {
-    kc_cmd_args(c, "docker", "logs", acc->service, NULL);
+    kc_cmd_args(c, "docker", "logs", container, NULL);
     if (o->since)
         kc_cmd_args(c, "--since", o->since, NULL);
     const char *lines = o->lines;
@@ -289,18 +289,23 @@ int kc_cmd_accessory_logs(struct kc_cmd *c, const struct kc_accessory *acc,
         if (o->follow)
             kc_cmd_arg(c, "--line-buffered");
         if (o->grep_options) {
-            struct kc_strvec words = KC_STRVEC_INIT;
-            if (kc_shell_split(o->grep_options, &words) != 0) {
-                kc_strvec_release(&words);
+            struct kc_strvec w = KC_STRVEC_INIT;
+            int bad = kc_shell_split(o->grep_options, &w) != 0;
+            for (size_t i = 0; !bad && i < w.n; i++)
+                kc_cmd_arg(c, w.v[i]);
+            kc_strvec_release(&w);
+            if (bad)
                 return kc_err_set(err, KC_EUSAGE, "--grep-options: unmatched quote");
-            }
-            for (size_t i = 0; i < words.n; i++)
-                kc_cmd_arg(c, words.v[i]);
-            kc_strvec_release(&words);
         }
         kc_cmd_args(c, "--", o->grep, NULL);
     }
     return 0;
+}
+
+int kc_cmd_accessory_logs(struct kc_cmd *c, const struct kc_accessory *acc,
+                          const struct kc_logs_opts *o, struct kc_err *err)
+{
+    return kc_cmd_logs_of(c, acc->service, o, err);
 }
 
 int kc_cmd_accessory_exec(struct kc_cmd *c, const struct kc_config *cfg,

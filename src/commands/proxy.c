@@ -349,41 +349,6 @@ void kc_cmd_proxy_list(struct kc_cmd *c)
     kc_cmd_args(c, "docker", "exec", KC_PROXY_CONTAINER, "kamal-proxy", "list", NULL);
 }
 
-int kc_cmd_logs_of(struct kc_cmd *c, const char *container, const struct kc_logs_opts *o,
-                   struct kc_err *err)
-{
-    kc_cmd_args(c, "docker", "logs", container, NULL);
-    if (o->since)
-        kc_cmd_args(c, "--since", o->since, NULL);
-    const char *lines = o->lines;
-    if (lines == NULL && !o->since && !o->grep)
-        lines = o->follow ? "10" : "100";
-    if (lines)
-        kc_cmd_args(c, "--tail", lines, NULL);
-    if (o->timestamps)
-        kc_cmd_arg(c, "--timestamps");
-    if (o->follow)
-        kc_cmd_arg(c, "--follow");
-    kc_cmd_op(c, "2>&1");
-    if (o->grep) {
-        kc_cmd_op(c, "|");
-        kc_cmd_arg(c, "grep");
-        if (o->follow)
-            kc_cmd_arg(c, "--line-buffered");
-        if (o->grep_options) {
-            struct kc_strvec w = KC_STRVEC_INIT;
-            int bad = kc_shell_split(o->grep_options, &w) != 0;
-            for (size_t i = 0; !bad && i < w.n; i++)
-                kc_cmd_arg(c, w.v[i]);
-            kc_strvec_release(&w);
-            if (bad)
-                return kc_err_set(err, KC_EUSAGE, "--grep-options: unmatched quote");
-        }
-        kc_cmd_args(c, "--", o->grep, NULL);
-    }
-    return 0;
-}
-
 /* ---- boot_config set ---- */
 
 void kc_proxy_boot_files(const struct kc_proxy_boot_opts *o, struct kc_proxy_files *out)
