@@ -36,6 +36,13 @@ int kc_step_pull(struct kc_host *h, const char *image, struct kc_err *err);
  * nothing under --dry-run. */
 int kc_step_wait_running(struct kc_ctx *ctx, struct kc_host *h, const char *container,
                          const char *label, struct kc_err *err);
+/* Kamal's readiness of a role without kamal-proxy (kc_app_ready_judge):
+ * healthy when the image has a health check, else still running, without a
+ * restart, readiness_delay seconds on; within deploy_timeout. A failure is
+ * KC_EREMOTE "LABEL: container not ready after N seconds (status)" with the
+ * last log lines. Does nothing under --dry-run. */
+int kc_step_wait_ready(struct kc_ctx *ctx, struct kc_host *h, const char *container,
+                       const char *label, struct kc_err *err);
 /* A container seen running but restarted before may be between two crashes:
  * looks again after the settle time; *looping when it is not running then, or
  * restarted again. */
@@ -72,12 +79,11 @@ void kc_step_progress(struct kc_host *h, const char *fmt, ...) KC_PRINTF(2, 3);
 /* Follows docker's pull messages ("<layer>: Download complete", "... Pull
  * complete", on stdout for docker pull, on stderr for docker run) in a
  * command's output and reports "pulling, D/M layers downloaded, P extracted"
- * as h's progress (without a terminal docker prints no byte counts). Usage: init, attach to the result
- * given to kc_remote_run (nothing is attached unless the live view is on),
- * run, release. */
+ * as h's progress (without a terminal docker prints no byte counts). Usage: init, attach to the
+ * result given to kc_remote_run (nothing is attached unless the live view is on), run, release. */
 struct kc_pull_watch {
     struct kc_host *h;
-    struct kc_lines lines[2]; /* stdout, stderr */
+    struct kc_lines lines[2];    /* stdout, stderr */
     struct kc_strvec layers;     /* layer ids seen */
     struct kc_strvec downloaded; /* ... of those: downloaded (or there already) */
     struct kc_strvec done;       /* ... pulled: extracted (or there already) */

@@ -15,9 +15,18 @@
  * health check, then moves traffic and drains the old target) and only then
  * is the old container stopped: zero downtime. A new container that fails
  * its health check is removed with its last log lines in the error; the old
- * one keeps serving; that host fails (exit 1) and the others carry on. */
-#include "app_int.h"
+ * one keeps serving; that host fails (exit 1) and the others carry on.
+ *
+ * Roles without kamal-proxy (proxy: false, or not primary without proxy:)
+ * follow the same table without the proxy columns: a new container is ready
+ * when Docker calls it healthy, or, without a health check, when it still
+ * runs readiness_delay seconds on (kc_step_wait_ready); then the old one is
+ * stopped with stop_timeout / drain_timeout. The primary role boots first;
+ * the other roles wait for its first healthy container (app_rolling.c), and
+ * the hosts boot in boot.limit groups with the app-boot hooks around each. */
+#include "app_roles_int.h"
 #include "proxy_int.h"
+#include "kamal-c/app_roles.h"
 #include "kamal-c/ops.h"
 #include "kamal-c/proxy.h"
 #include "kamal-c/steps.h"
@@ -30,10 +39,10 @@ enum aact { AA_NONE, AA_BOOT, AA_START, AA_DEPLOY, AA_FAIL };
 
 struct role_dec {
     enum aact action;
-    bool rename;    /* a container of that name is in the way */
-    char *id;       /* the wanted container's short ID (start, deploy) */
-    char *why;      /* what differs, for the report */
-    char *note;     /* unchanged: a remark (maintenance) */
+    bool rename; /* a container of that name is in the way */
+    char *id;    /* the wanted container's short ID (start, deploy) */
+    char *why;   /* what differs, for the report */
+    char *note;  /* unchanged: a remark (maintenance) */
 };
 
 struct ajob {
@@ -42,11 +51,16 @@ struct ajob {
     struct kc_app_probe probe;
     struct role_dec *dec;
     bool change;
+    struct app_barrier *barrier;
+    bool barrier_on;      /* in a boot group: non-primary roles wait */
+    bool barrier_counted; /* the barrier waits for this host's primary role */
+    bool barrier_done;
 };
 
 struct arun {
     struct app_set *set;
     struct ajob *jobs;
+    struct app_barrier barrier;
 };
 
 static void random_hex(char *out, size_t bytes)
@@ -81,8 +95,8 @@ static void dec_reset(struct role_dec *d)
 static char *proxy_problem(const struct kc_app_probe *p, const char *host)
 {
     if (!p->proxy_exists || strcmp(p->proxy_status, "running") != 0)
-        return kc_xasprintf("kamal-proxy is not running on %s (%s); run 'kamal-c proxy boot'",
-                            host, p->proxy_exists ? p->proxy_status : "no container");
+        return kc_xasprintf("kamal-proxy is not running on %s (%s); run 'kamal-c proxy boot'", host,
+                            p->proxy_exists ? p->proxy_status : "no container");
     if (kc_proxy_too_old(kc_image_tag(p->proxy_image)))
         return kc_xasprintf("kamal-proxy version %s is too old, run `kamal-c proxy reboot` in "
                             "order to update to at least %s",
@@ -135,7 +149,7 @@ static void decide_role(struct app_set *set, const char *host, struct ajob *j, s
     struct role_dec *d = &j->dec[k];
     const struct kc_app_probe *p = &j->probe;
     dec_reset(d);
-    if (proxy_err) {
+    if (proxy_err && role->runs_proxy) {
         d->action = AA_FAIL;
         d->why = kc_xstrdup(proxy_err);
         return;
@@ -178,6 +192,10 @@ static void decide_role(struct app_set *set, const char *host, struct ajob *j, s
         d->why = kc_xasprintf("the container is %s", status ? status : "not running");
         return;
     }
+    if (!role->runs_proxy) { /* no route to check: running is live */
+        d->action = AA_NONE;
+        return;
+    }
     const struct kc_app_route *r = kc_app_route(p, role->container_prefix);
     char want_flags[65];
     kc_app_proxy_digest(set->ctx->cfg, role, want_flags);
@@ -203,7 +221,10 @@ static void decide_role(struct app_set *set, const char *host, struct ajob *j, s
 
 static void decide(struct app_set *set, const char *host, struct ajob *j)
 {
-    char *perr = proxy_problem(&j->probe, host);
+    bool proxied = false;
+    for (size_t k = 0; k < j->n; k++)
+        proxied |= j->roles[k]->runs_proxy;
+    char *perr = proxied ? proxy_problem(&j->probe, host) : NULL;
     j->change = false;
     for (size_t k = 0; k < j->n; k++) {
         decide_role(set, host, j, k, perr);
@@ -230,7 +251,7 @@ static int probe_host(struct app_set *set, struct kc_host *h, struct ajob *j, st
         decide(set, h->name, j);
     for (size_t k = 0; rc == 0 && k < j->n; k++) { /* custom TLS files changed? */
         bool stale = false;
-        if (j->dec[k].action == AA_NONE)
+        if (j->dec[k].action == AA_NONE && j->roles[k]->runs_proxy)
             rc = kc_app_tls_stale(set, h, j->roles[k], &stale, err);
         if (stale) {
             j->dec[k].action = AA_DEPLOY;
@@ -243,12 +264,10 @@ static int probe_host(struct app_set *set, struct kc_host *h, struct ajob *j, st
     return rc;
 }
 
-static char *stopped_detail(const char *what, const struct kc_strvec *stopped, double t0,
-                            bool dry)
+static char *stopped_detail(const char *what, const struct kc_strvec *stopped, double t0, bool dry)
 {
     char *list = kc_strvec_join(stopped, ", ");
-    char *s = kc_xasprintf("%s%s%s%s", what, stopped->n ? "; stopped " : "", list,
-                           dry ? "" : "");
+    char *s = kc_xasprintf("%s%s%s%s", what, stopped->n ? "; stopped " : "", list, dry ? "" : "");
     free(list);
     if (!dry) {
         char *t = kc_xasprintf("%s (%.1f s)", s, kc_now() - t0);
@@ -258,7 +277,21 @@ static char *stopped_detail(const char *what, const struct kc_strvec *stopped, d
     return s;
 }
 
-/* A new container through the proxy; the old one stopped after the switch. */
+/* A proxied role's container is ready once kamal-proxy switched to it; the
+ * others' by Docker's health status or after readiness_delay (Kamal). */
+static int became_ready(struct app_set *set, struct kc_host *h, const struct kc_role *role,
+                        const char *id, const char *name, struct kc_err *err)
+{
+    if (role->runs_proxy)
+        return kc_app_deploy(set, h, role, id, name, err);
+    int rc = kc_step_wait_ready(set->ctx, h, name, role->name, err);
+    if (rc && rc != KC_EINTERRUPTED)
+        kc_err_set_hint(err, "the new container %s was removed; the old one keeps running", name);
+    return rc;
+}
+
+/* A new container (through the proxy for proxied roles); the old one stopped
+ * once the new one is ready. */
 static int act_boot(struct app_set *set, struct kc_host *h, struct ajob *j, size_t k,
                     struct kc_err *err)
 {
@@ -280,6 +313,8 @@ static int act_boot(struct app_set *set, struct kc_host *h, struct ajob *j, size
     }
     if (rc == 0)
         rc = kc_app_write_env(set, h, role, err);
+    if (rc == 0 && !role->runs_proxy) /* Kamal's proxy boot makes it on every host */
+        rc = kc_step_network(h, err);
     if (rc == 0 && j->probe.image == NULL)
         rc = kc_proxy_login(ctx, h, err);
     char digest[65], pdigest[65], hex[13];
@@ -293,15 +328,17 @@ static int act_boot(struct app_set *set, struct kc_host *h, struct ajob *j, size
     kc_exec_result_init(&res);
     if (rc == 0)
         rc = kc_cmd_app_run(&run, ctx->cfg, role, h->name, set->version, hostname, digest,
-                            pdigest, err);
+                            role->runs_proxy ? pdigest : NULL, err);
     if (rc == 0)
         rc = kc_remote_run(h, &run, KC_MUTATE | KC_CHECK, &res, err);
-    char *id = ctx->g.dry_run ? kc_xstrdup("NEW_CONTAINER_ID")
-                              : kc_xstrndup(kc_buf_str(&res.out), 12);
+    char *id =
+        ctx->g.dry_run ? kc_xstrdup("NEW_CONTAINER_ID") : kc_xstrndup(kc_buf_str(&res.out), 12);
     if (rc == 0 && !ctx->g.dry_run && strlen(id) < 12)
         rc = kc_err_set(err, KC_EREMOTE, "%s: docker run gave no container ID", role->name);
+    if (rc == 0 && role->primary && j->barrier)
+        kc_barrier_started(j->barrier);
     if (rc == 0) {
-        rc = kc_app_deploy(set, h, role, id, name, err);
+        rc = became_ready(set, h, role, id, name, err);
         if (rc) { /* the new one goes; the old one keeps serving */
             struct kc_cmd c = KC_CMD_INIT;
             struct kc_err ignored = KC_ERR_INIT;
@@ -351,7 +388,7 @@ static int act_switch(struct app_set *set, struct kc_host *h, struct ajob *j, si
         kc_cmd_release(&c);
     }
     if (rc == 0)
-        rc = kc_app_deploy(set, h, role, d->id, name, err);
+        rc = became_ready(set, h, role, d->id, name, err);
     struct kc_strvec stopped = KC_STRVEC_INIT;
     if (rc == 0)
         rc = kc_app_stop_others(set, h, role, name, &stopped, err);
@@ -399,7 +436,15 @@ static int act_host(struct app_set *set, struct kc_host *h, struct ajob *j, stru
     int worst = 0;
     for (size_t k = 0; k < j->n; k++) {
         struct kc_err one = KC_ERR_INIT;
-        int rc = act_role(set, h, j, k, &one);
+        int rc = 0;
+        if (j->barrier_on && kc_app_role_waits(j->roles[k]) && j->dec[k].action != AA_NONE)
+            rc = kc_barrier_wait(j->barrier, j->roles[k]->name, h->name, &one);
+        if (rc == 0)
+            rc = act_role(set, h, j, k, &one);
+        if (j->roles[k]->primary && j->barrier_counted && !j->barrier_done) {
+            kc_barrier_done(j->barrier, rc == 0, h->name);
+            j->barrier_done = true;
+        }
         if (rc) {
             kc_report(set->ctx, h->name, j->roles[k]->name, kc_outcome_of(rc),
                       rc == KC_EINTERRUPTED ? NULL : one.msg);
@@ -434,7 +479,30 @@ static int phase2(struct kc_host *h, void *ud, struct kc_err *err)
     struct arun *run = ud;
     struct ajob *j = job_of(run, h);
     int rc = probe_host(run->set, h, j, err);
-    return rc ? rc : act_host(run->set, h, j, err);
+    if (rc == 0)
+        rc = act_host(run->set, h, j, err);
+    if (j->barrier_counted && !j->barrier_done) { /* failed before its primary role */
+        kc_barrier_done(j->barrier, false, h->name);
+        j->barrier_done = true;
+    }
+    return rc;
+}
+
+/* A boot group starts: the barrier waits for its hosts' primary roles. */
+static void group_start(void *ud, const bool *in, size_t n)
+{
+    struct arun *run = ud;
+    bool parallel = run->set->ctx->cfg->boot_parallel_roles;
+    size_t pending = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct ajob *j = &run->jobs[i];
+        j->barrier_on = in[i] && !parallel;
+        j->barrier_counted = j->barrier_done = false;
+        for (size_t k = 0; in[i] && !parallel && k < j->n; k++)
+            j->barrier_counted |= j->roles[k]->primary && j->dec[k].action != AA_NONE;
+        pending += j->barrier_counted;
+    }
+    kc_barrier_group(&run->barrier, pending);
 }
 
 static void changed(void *ud, bool *out, size_t n)
@@ -449,7 +517,9 @@ static void run_init(struct arun *run, struct app_set *set)
     size_t n = set->hosts.n;
     run->set = set;
     run->jobs = kc_xcalloc(n + 1, sizeof *run->jobs);
+    kc_barrier_init(&run->barrier, set->ctx);
     for (size_t i = 0; i < n; i++) {
+        run->jobs[i].barrier = &run->barrier;
         run->jobs[i].roles = kc_xcalloc(set->nroles + 1, sizeof *run->jobs[i].roles);
         run->jobs[i].n = kc_app_set_roles_on(set, set->hosts.v[i], run->jobs[i].roles);
         run->jobs[i].dec = kc_xcalloc(run->jobs[i].n + 1, sizeof *run->jobs[i].dec);
@@ -466,20 +536,22 @@ static void run_release(struct arun *run)
         kc_app_probe_release(&run->jobs[i].probe);
     }
     free(run->jobs);
+    kc_barrier_destroy(&run->barrier);
 }
 
 int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err)
 {
     (void)req;
     struct app_set set;
-    int rc = kc_app_set_select(ctx, true, &set, err);
+    int rc = kc_app_set_select_roles(ctx, true, true, &set, err);
     if (rc || set.hosts.n == 0) {
         kc_app_set_release(&set);
         return rc;
     }
     struct arun run;
     run_init(&run, &set);
-    rc = kc_proxy_converge(ctx, &set.hosts, phase1, phase2, &run, changed, err);
+    struct app_rolling r = {phase1, phase2, changed, group_start, &run};
+    rc = kc_app_rolling(&set, &r, err);
     run_release(&run);
     kc_app_set_release(&set);
     return rc;
@@ -497,7 +569,7 @@ int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
 {
     struct app_set set;
     *change = true;
-    int rc = kc_app_set_select(ctx, true, &set, err);
+    int rc = kc_app_set_select_roles(ctx, true, true, &set, err);
     if (rc || set.hosts.n == 0) {
         kc_app_set_release(&set);
         return rc;

@@ -6,25 +6,28 @@
 #include "kamal-c/fleet.h"
 #include "kamal-c/ops_app.h"
 
-/* The selected proxied roles and the selected hosts that run them. */
+/* The selected roles (proxied ones, or all for app boot) and the selected
+ * hosts that run them. */
 struct app_set {
     struct kc_ctx *ctx;
     const char *version;
-    const struct kc_role **roles; /* selected roles that run the proxy */
+    const struct kc_role **roles; /* selected roles (see kc_app_set_select_roles) */
     size_t nroles;
-    struct kc_strvec hosts;   /* selected hosts of those roles, selection order */
-    struct kc_kvlist envs;    /* "ROLE@HOST" -> env file content (secret values) */
+    struct kc_strvec hosts; /* selected hosts of those roles, selection order */
+    struct kc_kvlist envs;  /* "ROLE@HOST" -> env file content (secret values) */
 };
 
 /* Selects; with envs, reads the secrets for every env file (exit 3). */
 int kc_app_set_select(struct kc_ctx *ctx, bool envs, struct app_set *set, struct kc_err *err);
+/* all: every selected role, also those without kamal-proxy (app boot). */
+int kc_app_set_select_roles(struct kc_ctx *ctx, bool envs, bool all, struct app_set *set,
+                            struct kc_err *err);
 void kc_app_set_release(struct app_set *set);
 /* The roles of the set on host; returns the count (roles has nroles+1 slots). */
 size_t kc_app_set_roles_on(const struct app_set *set, const char *host,
                            const struct kc_role **roles);
 /* The env file content of role on host (set->envs), or "\n". */
-const char *kc_app_set_env(const struct app_set *set, const struct kc_role *role,
-                           const char *host);
+const char *kc_app_set_env(const struct app_set *set, const struct kc_role *role, const char *host);
 
 /* Writes role's env file on h (mkdir -p, mode 0600). */
 int kc_app_write_env(struct app_set *set, struct kc_host *h, const struct kc_role *role,

@@ -35,6 +35,12 @@ static int role_env(struct kc_ctx *ctx, const struct kc_role *role, const char *
 
 int kc_app_set_select(struct kc_ctx *ctx, bool envs, struct app_set *set, struct kc_err *err)
 {
+    return kc_app_set_select_roles(ctx, envs, false, set, err);
+}
+
+int kc_app_set_select_roles(struct kc_ctx *ctx, bool envs, bool all, struct app_set *set,
+                            struct kc_err *err)
+{
     memset(set, 0, sizeof *set);
     set->ctx = ctx;
     set->version = kc_app_version(ctx);
@@ -43,7 +49,7 @@ int kc_app_set_select(struct kc_ctx *ctx, bool envs, struct app_set *set, struct
         const struct kc_role *r = &ctx->cfg->roles[i];
         if (!kc_strvec_contains(&ctx->roles, r->name))
             continue;
-        if (!r->runs_proxy) {
+        if (!r->runs_proxy && !all) {
             kc_out_msg(ctx->out, KC_LVL_WARN, NULL,
                        "role %s runs no proxy: kamal-c's app verbs handle proxied roles only",
                        r->name);
@@ -57,7 +63,7 @@ int kc_app_set_select(struct kc_ctx *ctx, bool envs, struct app_set *set, struct
                 kc_strvec_push(&set->hosts, ctx->hosts.v[i]);
                 break;
             }
-    if (set->nroles == 0)
+    if (set->nroles == 0 && !all)
         kc_out_msg(ctx->out, KC_LVL_WARN, NULL, "no selected role runs the proxy");
     int rc = 0;
     for (size_t i = 0; envs && rc == 0 && i < set->hosts.n; i++)
@@ -92,8 +98,7 @@ size_t kc_app_set_roles_on(const struct app_set *set, const char *host,
     return n;
 }
 
-const char *kc_app_set_env(const struct app_set *set, const struct kc_role *role,
-                           const char *host)
+const char *kc_app_set_env(const struct app_set *set, const struct kc_role *role, const char *host)
 {
     char *key = kc_xasprintf("%s@%s", role->name, host);
     const char *v = kc_kvlist_get(&set->envs, key);
@@ -125,10 +130,11 @@ int kc_app_deploy(struct app_set *set, struct kc_host *h, const struct kc_role *
         kc_app_error_pages_clean(set, h);
     if (rc == 0 && res.status != 0) {
         char *d = kc_cmd_render_display(&c);
-        rc = kc_err_set(err, KC_EREMOTE,
-                        "%s: the new container %s did not become healthy (kamal-proxy deploy: "
-                        "%s); it was removed and the old container keeps serving",
-                        role->name, name, res.err.len ? kc_buf_str(&res.err) : kc_buf_str(&res.out));
+        rc =
+            kc_err_set(err, KC_EREMOTE,
+                       "%s: the new container %s did not become healthy (kamal-proxy deploy: "
+                       "%s); it was removed and the old container keeps serving",
+                       role->name, name, res.err.len ? kc_buf_str(&res.err) : kc_buf_str(&res.out));
         kc_err_set_command(err, d);
         free(d);
         kc_step_attach_logs(h, name, err);

@@ -42,12 +42,13 @@ static int each_role(struct kc_host *h, void *ud, struct kc_err *err)
     return worst;
 }
 
-/* Selects, locks when asked, runs fn for every (host, role). */
-static int on_app_hosts(struct kc_ctx *ctx, const struct kc_app_request *req, bool envs,
-                        bool lock, role_fn fn, struct kc_err *err)
+/* Selects (all: also the roles without kamal-proxy), locks when asked,
+ * runs fn for every (host, role). */
+static int on_hosts_of(struct kc_ctx *ctx, const struct kc_app_request *req, bool envs, bool lock,
+                       bool all, role_fn fn, struct kc_err *err)
 {
     struct app_set set;
-    int rc = kc_app_set_select(ctx, envs, &set, err);
+    int rc = kc_app_set_select_roles(ctx, envs, all, &set, err);
     if (rc == 0 && set.hosts.n && lock)
         rc = kc_lock_take(ctx, NULL, err);
     if (rc == 0 && set.hosts.n) {
@@ -56,6 +57,12 @@ static int on_app_hosts(struct kc_ctx *ctx, const struct kc_app_request *req, bo
     }
     kc_app_set_release(&set);
     return rc;
+}
+
+static int on_app_hosts(struct kc_ctx *ctx, const struct kc_app_request *req, bool envs, bool lock,
+                        role_fn fn, struct kc_err *err)
+{
+    return on_hosts_of(ctx, req, envs, lock, false, fn, err);
 }
 
 static int block_of(struct vjob *job, struct kc_host *h, struct kc_cmd *c, const char *label,
@@ -231,7 +238,7 @@ static int stale_role(struct vjob *job, struct kc_host *h, const struct kc_role 
 int kc_app_stale_containers(struct kc_ctx *ctx, const struct kc_app_request *req,
                             struct kc_err *err)
 {
-    return on_app_hosts(ctx, req, false, req->stop, stale_role, err);
+    return on_hosts_of(ctx, req, false, req->stop, true, stale_role, err);
 }
 
 /* ---- logs [-f] ---- */
@@ -323,8 +330,8 @@ static int exec_cmd(struct vjob *job, struct kc_host *h, const struct kc_role *r
     const struct kc_app_request *req = job->req;
     char suffix[7];
     random_suffix(suffix);
-    struct kc_app_exec x = {req->command, job->set->version, suffix, &req->env, NULL,
-                            req->interactive, req->detach};
+    struct kc_app_exec x = {req->command, job->set->version, suffix,     &req->env,
+                            NULL,         req->interactive,  req->detach};
     char *name = NULL, *id = NULL;
     int rc = 0;
     if (req->reuse) {
@@ -407,8 +414,8 @@ int kc_app_exec(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_
         } else if (rc == 0) {
             rc = kc_remote_interactive(h, &c, &status, err);
             if (rc == 0 && status != 0)
-                rc = kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d on %s",
-                                req->command, status, h->name);
+                rc = kc_err_set(err, KC_EREMOTE, "'%s' exited with status %d on %s", req->command,
+                                status, h->name);
         }
         kc_cmd_release(&c);
         free(roles);

@@ -6,7 +6,8 @@
  * runs the version, live in the proxy, with the same configuration, there is
  * nothing to deploy: no lock, no hook but pre-connect, exit 0. Otherwise,
  * under the lock: pre-deploy, proxy boot, (setup) accessory boot all, stale
- * containers stopped, pre-app-boot, app boot, post-app-boot, prune all; the
+ * containers stopped, app boot (boot.limit groups, each between pre-app-boot
+ * and post-app-boot), prune all; the
  * lock released; post-deploy with KAMAL_RUNTIME. Each step is the verb's own
  * convergent function. An unreachable host is reported and the others carry
  * on (exit 4); a host whose new version fails keeps the old one (exit 1). */
@@ -31,31 +32,6 @@ static bool fold(int rc, struct kc_err *one, int *worst, struct kc_err *err)
     kc_err_release(one);
     *worst = kc_code_worst(*worst, rc);
     return rc == 0 || rc == KC_EUNREACHABLE;
-}
-
-static int app_hook(struct kc_ctx *ctx, const char *name, struct kc_err *err)
-{
-    struct kc_strvec hosts = KC_STRVEC_INIT;
-    kc_ctx_app_hosts(ctx, &hosts);
-    char *list = kc_strvec_join(&hosts, ",");
-    struct kc_kvlist extra = KC_KVLIST_INIT;
-    kc_kvlist_set(&extra, "KAMAL_HOSTS", list);
-    int rc = kc_hook_run(ctx, name, &extra, false, err);
-    kc_kvlist_release(&extra);
-    free(list);
-    kc_strvec_release(&hosts);
-    return rc;
-}
-
-/* After a failed app boot: which host runs which version. */
-static void versions_summary(struct kc_ctx *ctx)
-{
-    struct kc_app_request areq;
-    memset(&areq, 0, sizeof areq);
-    struct kc_err ignored = KC_ERR_INIT;
-    kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "The versions the hosts run now:");
-    kc_app_version_verb(ctx, &areq, &ignored);
-    kc_err_release(&ignored);
 }
 
 /* The steps under the lock, up to prune. */
@@ -85,15 +61,9 @@ static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req,
     areq.stop = true;
     if (m != KC_ROLLBACK && !fold(kc_app_stale_containers(ctx, &areq, &one), &one, worst, err))
         return *worst;
-    if (!fold(app_hook(ctx, "pre-app-boot", &one), &one, worst, err))
-        return *worst;
-    int boot = kc_app_boot(ctx, &areq, &one);
-    if (!fold(boot, &one, worst, err)) {
-        if (boot != KC_EINTERRUPTED)
-            versions_summary(ctx);
-        return *worst;
-    }
-    if (!fold(app_hook(ctx, "post-app-boot", &one), &one, worst, err))
+    /* app boot runs pre-app-boot / post-app-boot around each boot group and
+     * says which host runs which version when a group fails */
+    if (!fold(kc_app_boot(ctx, &areq, &one), &one, worst, err))
         return *worst;
     if (m == KC_DEPLOY || m == KC_SETUP) {
         struct kc_deploy_request preq = *req;

@@ -1,5 +1,6 @@
 /* steps.c - host steps shared by every verb (see steps.h). */
 #include "kamal-c/steps.h"
+#include "kamal-c/app_roles.h"
 #include "kamal-c/commands.h"
 #include "kamal-c/local.h"
 
@@ -263,6 +264,41 @@ int kc_step_wait_running(struct kc_ctx *ctx, struct kc_host *h, const char *cont
                             now.health);
             kc_step_attach_logs(h, container, err);
         } else if (!nap(ctx, 500)) {
+            rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted");
+        }
+    }
+    return rc;
+}
+
+int kc_step_wait_ready(struct kc_ctx *ctx, struct kc_host *h, const char *container,
+                       const char *label, struct kc_err *err)
+{
+    if (ctx->g.dry_run)
+        return 0;
+    kc_step_doing(h, "wait for %s (readiness delay %lds)", container, ctx->cfg->readiness_delay);
+    double t0 = kc_now();
+    struct state first, now;
+    int rc = read_state(h, container, &first, err);
+    for (int sleep_ms = 500; rc == 0; sleep_ms = sleep_ms < 2000 ? sleep_ms + 500 : 2000) {
+        rc = read_state(h, container, &now, err);
+        if (rc)
+            break;
+        struct kc_ready_look look = {now.status,
+                                     now.health,
+                                     now.restarts != first.restarts,
+                                     kc_now() - t0,
+                                     ctx->cfg->readiness_delay,
+                                     ctx->cfg->deploy_timeout};
+        enum kc_ready r = kc_app_ready_judge(&look);
+        if (r == KC_READY_OK)
+            break;
+        if (r == KC_READY_FAIL) {
+            bool running = strcmp(now.status, "running") == 0;
+            rc = kc_err_set(err, KC_EREMOTE, "%s: container not ready after %.0f seconds (%s%s)",
+                            label, look.elapsed, running ? now.health : now.status,
+                            look.restarted ? ", it restarted" : "");
+            kc_step_attach_logs(h, container, err);
+        } else if (!nap(ctx, sleep_ms)) {
             rc = kc_err_set(err, KC_EINTERRUPTED, "interrupted");
         }
     }
