@@ -1,4 +1,5 @@
-/* ops_app.h - the `app` verbs over the hosts of the selected proxied roles
+/* ops_app.h - the `app` verbs over the hosts of the selected roles (boot,
+ * version, stale_containers: all of them; the others: the proxied ones)
  * (Kamal §1.4, §4.8).
  *
  * `app boot` converges: one probe per host (one docker inspect of the wanted
@@ -29,7 +30,7 @@ struct kc_app_request {
 const char *kc_app_version(const struct kc_ctx *ctx);
 
 int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);
-/* deploy's check: probes every host of the selected proxied roles and
+/* deploy's check: probes every host of the selected roles and
  * decides as `app boot` would, changing nothing. *change is false only when
  * every host and role would be `unchanged` (a host that cannot be probed, or
  * a missing proxy, counts as a change). */

@@ -147,11 +147,14 @@ static const struct kc_verb app_boot = {
     .flags = APP_MUTATING | KC_V_SECRETS,
     .exec = boot_exec,
     .help = "Boots --version (else $VERSION, else the latest[-DEST] tag) on every host of the\n"
-            "selected proxied roles. A host where that image already serves, healthy, as\n"
-            "kamal-proxy's live target, with the same configuration, is left alone\n"
-            "(unchanged, no lock). Otherwise a new container is switched in through\n"
-            "kamal-proxy (zero downtime) and the old one is stopped; a new container that\n"
-            "fails its health check is removed and the old one keeps serving.",
+            "selected roles, the primary role first. A host where that image already serves,\n"
+            "healthy (as kamal-proxy's live target for proxied roles), with the same\n"
+            "configuration, is left alone (unchanged, no lock). Otherwise a new container is\n"
+            "switched in through kamal-proxy (zero downtime) or, for roles without the\n"
+            "proxy, judged by its health check or readiness_delay, and the old one is\n"
+            "stopped; a failing new container is removed and the old one keeps serving.\n"
+            "boot.limit boots the hosts in groups, pre-app-boot and post-app-boot around\n"
+            "each, boot.wait seconds apart; a failing group stops the later ones.",
 };
 
 static const struct kc_verb app_start = {

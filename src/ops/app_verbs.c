@@ -194,7 +194,7 @@ static int version_role(struct vjob *job, struct kc_host *h, const struct kc_rol
 
 int kc_app_version_verb(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err)
 {
-    return on_app_hosts(ctx, req, false, false, version_role, err);
+    return on_hosts_of(ctx, req, false, false, true, version_role, err);
 }
 
 /* ---- stale_containers [--stop] ---- */
