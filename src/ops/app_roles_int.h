@@ -24,7 +24,8 @@ void kc_barrier_destroy(struct app_barrier *b);
 /* A boot group starts with pending primary-role boots; none opens it
  * (unless an earlier group closed it). */
 void kc_barrier_group(struct app_barrier *b, size_t pending);
-/* A primary-role container was started: waiters get deploy_timeout from now. */
+/* A primary-role container was started: waiters get deploy_timeout (and a
+ * grace of 15 s) from now. */
 void kc_barrier_started(struct app_barrier *b);
 /* A host's primary-role boot finished; the first healthy one opens. */
 void kc_barrier_done(struct app_barrier *b, bool healthy, const char *host);

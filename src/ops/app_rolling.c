@@ -13,6 +13,10 @@
 
 /* ---- the barrier ---- */
 
+/* Waiters give the primary role deploy_timeout (its own health gate) plus
+ * this much for its failure to be reported before they give up. */
+#define BARRIER_GRACE_S 15.0
+
 void kc_barrier_init(struct app_barrier *b, struct kc_ctx *ctx)
 {
     memset(b, 0, sizeof *b);
@@ -36,7 +40,7 @@ void kc_barrier_group(struct app_barrier *b, size_t pending)
 {
     pthread_mutex_lock(&b->mu);
     b->pending = pending;
-    b->deadline = kc_now() + (double)b->ctx->cfg->deploy_timeout;
+    b->deadline = kc_now() + (double)b->ctx->cfg->deploy_timeout + BARRIER_GRACE_S;
     if (b->state == 0 && pending == 0)
         b->state = 1;
     pthread_cond_broadcast(&b->cv);
@@ -46,7 +50,7 @@ void kc_barrier_group(struct app_barrier *b, size_t pending)
 void kc_barrier_started(struct app_barrier *b)
 {
     pthread_mutex_lock(&b->mu);
-    double d = kc_now() + (double)b->ctx->cfg->deploy_timeout;
+    double d = kc_now() + (double)b->ctx->cfg->deploy_timeout + BARRIER_GRACE_S;
     if (d > b->deadline)
         b->deadline = d;
     pthread_mutex_unlock(&b->mu);
@@ -99,9 +103,9 @@ int kc_barrier_wait(struct app_barrier *b, const char *role, const char *host, s
         return kc_err_set(err, KC_EREMOTE, "First %s container is unhealthy, not booting %s on %s",
                           b->primary, role, host);
     return kc_err_set(err, KC_EREMOTE,
-                      "%s on %s: no %s container became healthy within deploy_timeout (%ld s); "
-                      "not booting %s",
-                      role, host, b->primary, b->ctx->cfg->deploy_timeout, role);
+                      "%s on %s: no %s container became healthy within deploy_timeout (%ld s) "
+                      "and %.0f s of grace; not booting %s",
+                      role, host, b->primary, b->ctx->cfg->deploy_timeout, BARRIER_GRACE_S, role);
 }
 
 /* ---- the rolling driver ---- */

@@ -5,7 +5,8 @@
 # convergence (unchanged, same container IDs); the primary role first; a jobs version that exits
 # at once (exit 1, the old jobs container keeps running); zero failed requests while both roles
 # are replaced; boot.limit / boot.wait with pre-app-boot and post-app-boot around each group; a
-# failure in the second group stops the third and says which host runs which version.
+# failure in the second group stops the third and says which host runs which version; the primary
+# role failing everywhere holds the other roles back, unless boot.parallel_roles.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 need_kamal_c
@@ -189,3 +190,21 @@ assert_contains "$OUT" "$H1: web $V5"
 assert_contains "$OUT" "$H2: web $V4"
 assert_contains "$OUT" "$H3: web $V4, jobs $V4"
 assert_eq "pre-app-boot $H1|post-app-boot $H1|pre-app-boot $H2" "$(paste -sd'|' "$HOOKLOG")"
+
+t "the primary role failing everywhere: the other roles are not booted, exit 1"
+sed -i 's|path: /up|path: /missing|' "$KC_TMP/base.yml"
+V6=$(roles "1 2" "3" "$(printf 'deploy_timeout: 5\n')")
+kc_run deploy
+assert_rc 1
+assert_contains "$OUT$ERR" "First web container is unhealthy on"
+assert_contains "$OUT$ERR" "First web container is unhealthy, not booting jobs on $H3"
+assert_eq "none running" "$(state 3 "app-jobs-$V6") $(state 3 "app-jobs-$V4")"
+assert_match "$(get "$H1")" "^version $V5 on "
+
+t "boot.parallel_roles: the other roles do not wait for the primary one"
+V7=$(roles "1 2" "3" "$(printf 'deploy_timeout: 5\nboot:\n  parallel_roles: true\n')")
+kc_run deploy
+assert_rc 1
+assert_not_contains "$OUT" "Waiting for the first healthy web container"
+assert_eq "running exited" "$(state 3 "app-jobs-$V7") $(state 3 "app-jobs-$V4")"
+assert_match "$(get "$H2")" "^version $V4 on "
