@@ -188,11 +188,12 @@ static bool group_picks(struct groups_run *g, size_t k, bool *in)
     return any;
 }
 
-static void report_skipped(struct groups_run *g, const bool *in, size_t failed_group)
+static void report_skipped(struct groups_run *g, const bool *in, size_t failed_group, bool hook)
 {
     for (size_t i = 0; i < g->set->hosts.n; i++)
         if (in[i]) {
-            char *d = kc_xasprintf("not booted: boot group %zu failed", failed_group + 1);
+            char *d = kc_xasprintf("not booted: %s of boot group %zu failed",
+                                   hook ? "the pre-app-boot hook" : "a host", failed_group + 1);
             kc_report(g->set->ctx, g->set->hosts.v[i], "app", "skipped", d);
             free(d);
         }
@@ -204,12 +205,12 @@ static bool boot_groups(struct groups_run *g)
     struct kc_ctx *ctx = g->set->ctx;
     size_t n = g->set->hosts.n, failed_group = 0;
     bool *in = kc_xcalloc(n + 1, sizeof *in);
-    bool stopped = false, booted_one = false;
+    bool stopped = false, booted_one = false, by_hook = false;
     for (size_t k = 0; k < g->ngroups; k++) {
         if (!group_picks(g, k, in))
             continue;
         if (stopped || kc_ctx_cancelled(ctx)) {
-            report_skipped(g, in, failed_group);
+            report_skipped(g, in, failed_group, by_hook);
             continue;
         }
         if (booted_one && ctx->cfg->boot_wait > 0 && !pause_for(ctx, ctx->cfg->boot_wait)) {
@@ -220,8 +221,8 @@ static bool boot_groups(struct groups_run *g)
         failed_group = k;
         g->hook_rc = group_hook(ctx, "pre-app-boot", &g->groups[k], &g->hook_err);
         if (g->hook_rc) {
-            stopped = true;
-            report_skipped(g, in, k);
+            stopped = by_hook = true;
+            report_skipped(g, in, k, true);
             continue;
         }
         g->r->group(g->r->ud, in, n);
