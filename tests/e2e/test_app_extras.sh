@@ -248,7 +248,10 @@ assert_eq "$app2_ids" "$(cid 1 "app2-web-$W1") $(cid 2 "app2-web-$W1")" "app 2's
 assert_eq "$app2_route" "$(routes 1 | grep '^app2-web ')" "app 2's route unchanged"
 assert_match "$(get "$H1" two.test)" "^version $W1 "
 
-t "two apps: app 1's prune keeps app 2's containers and images"
+t "two apps: app 1's stale_containers and prune leave app 2's containers and images"
+kc_run app stale_containers
+assert_rc 0
+assert_not_contains "$OUT" "app2-web"
 kc_run prune all
 assert_rc 0
 assert_eq "running" "$(host_docker 1 inspect -f '{{.State.Status}}' "app2-web-$W1")"
