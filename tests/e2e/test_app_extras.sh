@@ -152,7 +152,16 @@ load=$KC_TMP/assets-load
   done >"$load"
 ) &
 lp=$!
-while (($(wc -l <"$load" 2>/dev/null || echo 0) < 20)); do sleep 0.1; done
+for ((i = 0; i < 300; i++)); do    # until 20 answers came (at most 30 s)
+  (($(cat "$load" 2>/dev/null | wc -l) >= 20)) && break
+  sleep 0.1
+done
+kc_run app boot --version "$V2" --dry-run -h "$H1"
+assert_rc 0
+assert_contains "$OUT" "docker container create --name app-web-assets $KC_REGISTRY/demo/app:$V2"
+assert_contains "$OUT" "cp -rnT .kamal/apps/app/assets/extracted/web-$V1 .kamal/apps/app/assets/volumes/web-$V2"
+assert_contains "$OUT" "--volume \"\$PWD\"/.kamal/apps/app/assets/volumes/web-$V2:/app/public/assets"
+assert_contains "$OUT" "find .kamal/apps/app/assets/volumes -maxdepth 1 -name 'web-*'"
 kc_run app boot --version "$V2"
 touch "$load.stop"
 wait "$lp"
@@ -222,10 +231,10 @@ assert_eq "404" "$(code "$H3" two.test)" "app 2 is not on h3"
 app1_untouched
 assert_eq "app app2" "$(host_sh 1 'ls .kamal/apps' | xargs)"
 
-t "two apps: app 2's new version, then its rollback, leave app 1 alone"
-kc_run app boot --version "$W2"
+t "two apps: app 2's deploy of a new version, then its rollback, leave app 1 alone"
+kc_run deploy -P --version "$W2"
 assert_rc 0
-assert_match "$OUT" "2 booted"
+assert_contains "$OUT" "booted"
 assert_match "$(get "$H1" two.test)" "^version $W2 "
 app1_untouched
 kc_run rollback "$W1"
