@@ -17,6 +17,8 @@ struct kc_proxy_request {
     bool rolling;       /* reboot */
     bool confirmed;     /* reboot: -y */
     bool force;         /* remove */
+    bool keep_shared;   /* remove (inside `remove`): other apps installed keep the proxy,
+                           reported as kept, not a failure (Kamal goes on too) */
     struct kc_logs_opts logs;
     const char *boot_config; /* set, get or reset */
     struct kc_proxy_boot_opts boot; /* boot_config set */

@@ -2,6 +2,7 @@
  * labels and env file match what Kamal 2.12's `app boot` creates (§4.8). */
 #include "kamal-c/app.h"
 #include "kamal-c/accessory.h" /* kc_env_secret_split */
+#include "kamal-c/assets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,7 @@ int kc_cmd_app_run(struct kc_cmd *c, const struct kc_config *cfg, const struct k
     env_args(c, cfg, role, host);
     logging_args(c, role);
     volume_args(c, cfg);
+    kc_cmd_assets_volume(c, cfg, role, version);
     label_args(c, cfg, role);
     if (digest) {
         kc_cmd_arg(c, "--label");

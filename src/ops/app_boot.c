@@ -317,6 +317,8 @@ static int act_boot(struct app_set *set, struct kc_host *h, struct ajob *j, size
         rc = kc_step_network(h, err);
     if (rc == 0 && j->probe.image == NULL)
         rc = kc_proxy_login(ctx, h, err);
+    if (rc == 0)
+        rc = kc_app_assets_prepare(set, h, role, err);
     char digest[65], pdigest[65], hex[13];
     if (rc == 0)
         rc = kc_app_digest(ctx->cfg, role, h->name, set->version, digest, err);
@@ -351,6 +353,8 @@ static int act_boot(struct app_set *set, struct kc_host *h, struct ajob *j, size
     struct kc_strvec stopped = KC_STRVEC_INIT;
     if (rc == 0)
         rc = kc_app_stop_others(set, h, role, name, &stopped, err);
+    if (rc == 0)
+        kc_app_assets_clean(set, h, role);
     if (rc == 0) {
         kc_step_audit(ctx, h, "Booted app version %s (%s)", set->version, role->name);
         char *what = kc_xasprintf("%s: %s", set->version, d->why ? d->why : "booted");
@@ -379,8 +383,10 @@ static int act_switch(struct app_set *set, struct kc_host *h, struct ajob *j, si
     double t0 = kc_now();
     char *name = kc_app_container(role, set->version);
     int rc = 0;
-    if (d->action == AA_START) {
-        rc = kc_app_write_env(set, h, role, err);
+    if (d->action == AA_START) { /* its assets may have been cleaned since it stopped */
+        rc = kc_app_assets_prepare(set, h, role, err);
+        if (rc == 0)
+            rc = kc_app_write_env(set, h, role, err);
         struct kc_cmd c = KC_CMD_INIT;
         kc_cmd_app_start(&c, name);
         if (rc == 0)
@@ -392,6 +398,8 @@ static int act_switch(struct app_set *set, struct kc_host *h, struct ajob *j, si
     struct kc_strvec stopped = KC_STRVEC_INIT;
     if (rc == 0)
         rc = kc_app_stop_others(set, h, role, name, &stopped, err);
+    if (rc == 0 && d->action == AA_START)
+        kc_app_assets_clean(set, h, role);
     if (rc == 0) {
         bool start = d->action == AA_START;
         kc_step_audit(ctx, h, "%s app version %s (%s)", start ? "Started" : "Redeployed",

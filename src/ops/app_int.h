@@ -63,4 +63,14 @@ int kc_app_error_pages_upload(struct app_set *set, struct kc_host *h, struct kc_
 /* Removes the other versions' error pages on h (errors ignored). */
 void kc_app_error_pages_clean(struct app_set *set, struct kc_host *h);
 
+/* ---- assets (app_assets.c) ---- */
+
+/* Before role's new container runs on h: the version's assets extracted
+ * from its image and merged with the running version's (no-op without
+ * asset_path). */
+int kc_app_assets_prepare(struct app_set *set, struct kc_host *h, const struct kc_role *role,
+                          struct kc_err *err);
+/* After the switch: the other versions' asset directories go (errors ignored). */
+void kc_app_assets_clean(struct app_set *set, struct kc_host *h, const struct kc_role *role);
+
 #endif

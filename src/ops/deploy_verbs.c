@@ -39,6 +39,7 @@ int kc_deploy_remove(struct kc_ctx *ctx, const struct kc_deploy_request *req,
         return worst;
     struct kc_proxy_request preq;
     memset(&preq, 0, sizeof preq);
+    preq.keep_shared = true; /* another app's proxy stays */
     if (!go_on(kc_proxy_remove(ctx, &preq, &one), &one, &worst, err))
         return worst;
     if (ctx->cfg->naccessories) {

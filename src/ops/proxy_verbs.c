@@ -5,6 +5,7 @@
 #include "kamal-c/ops.h"
 #include "kamal-c/steps.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,16 +218,30 @@ int kc_proxy_logs(struct kc_ctx *ctx, const struct kc_proxy_request *req, struct
 
 /* ---- remove: Kamal's guard (other apps on the host), then everything ---- */
 
+struct guard_job {
+    struct pverb_job job;
+    atomic_bool shared; /* some host has other apps installed */
+};
+
 static int guard_host(struct kc_host *h, void *ud, struct kc_err *err)
 {
-    struct pverb_job *job = ud;
+    struct guard_job *g = ud;
+    const struct kc_proxy_request *req = g->job.req;
     struct kc_proxy_probe p = {0};
-    int rc = kc_proxy_probe_host(job->ctx, h, &p, err);
-    if (rc == 0 && p.apps > 0 && !job->req->force) {
-        rc = kc_err_set(err, KC_EREMOTE,
-                        "there are other applications installed on %s (.kamal/apps has %ld)",
-                        h->name, p.apps);
-        kc_err_set_hint(err, "remove them first, or pass --force");
+    int rc = kc_proxy_probe_host(g->job.ctx, h, &p, err);
+    if (rc == 0 && p.apps > 0 && !req->force) {
+        atomic_store(&g->shared, true);
+        if (req->keep_shared) {
+            char *why =
+                kc_xasprintf("other applications are installed (.kamal/apps has %ld)", p.apps);
+            kc_report(g->job.ctx, h->name, "kamal-proxy", "kept", why);
+            free(why);
+        } else {
+            rc = kc_err_set(err, KC_EREMOTE,
+                            "there are other applications installed on %s (.kamal/apps has %ld)",
+                            h->name, p.apps);
+            kc_err_set_hint(err, "remove them first, or pass --force");
+        }
     }
     kc_proxy_probe_release(&p);
     return rc;
@@ -256,8 +271,15 @@ static int remove_host(struct kc_host *h, void *ud, struct kc_err *err)
 int kc_proxy_remove(struct kc_ctx *ctx, const struct kc_proxy_request *req, struct kc_err *err)
 {
     /* every host is checked before any is touched, as Kamal does */
-    int rc = on_proxy_hosts(ctx, req, false, guard_host, err);
-    return rc ? rc : on_proxy_hosts(ctx, req, true, remove_host, err);
+    struct guard_job g = {.job = {ctx, req}};
+    atomic_init(&g.shared, false);
+    struct kc_strvec hosts = KC_STRVEC_INIT;
+    kc_proxy_selected_hosts(ctx, &hosts);
+    int rc = hosts.n ? kc_verb_each_host(ctx, &hosts, guard_host, &g, err) : 0;
+    kc_strvec_release(&hosts);
+    if (rc || atomic_load(&g.shared))
+        return rc;
+    return on_proxy_hosts(ctx, req, true, remove_host, err);
 }
 
 /* ---- boot_config set | get | reset (deprecated by Kamal: proxy.run) ---- */
