@@ -94,8 +94,11 @@ static void test_proxy_run(void **state)
 static void test_proxy_boot_files(void **state)
 {
     (void)state;
-    struct kc_proxy_boot_opts o = {.publish = true, .http_port = 8080, .https_port = 443,
-                                   .log_max_size = "10m", .registry = "reg:5443",
+    struct kc_proxy_boot_opts o = {.publish = true,
+                                   .http_port = 8080,
+                                   .https_port = 443,
+                                   .log_max_size = "10m",
+                                   .registry = "reg:5443",
                                    .metrics_port = 9090};
     struct kc_proxy_files f;
     kc_proxy_boot_files(&o, &f);
@@ -115,13 +118,23 @@ static void test_proxy_boot_files(void **state)
                               "run --metrics-port 9090"));
     free(s);
     kc_proxy_files_release(&f);
-    struct kc_proxy_boot_opts d = {.publish = true, .http_port = 80, .https_port = 443,
-                                   .log_max_size = "10m"};
+    struct kc_proxy_boot_opts d = {
+        .publish = true, .http_port = 80, .https_port = 443, .log_max_size = "10m"};
     kc_proxy_boot_files(&d, &f);
     assert_null(f.options);
     assert_null(f.image);
     assert_null(f.run_command);
     kc_proxy_files_release(&f);
+}
+
+static void test_tag_latest(void **state)
+{
+    (void)state;
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_app_tag_latest(&c, &cfg, "abc");
+    char *s = show(&c);
+    assert_string_equal(s, "docker tag reg:5443/demo/app:abc reg:5443/demo/app:latest");
+    free(s);
 }
 
 static void test_versions(void **state)
@@ -210,10 +223,11 @@ static void test_env_sha(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_app_run),         cmocka_unit_test(test_app_deploy),
-        cmocka_unit_test(test_proxy_run),       cmocka_unit_test(test_proxy_boot_files),
-        cmocka_unit_test(test_versions),        cmocka_unit_test(test_probe_parse),
-        cmocka_unit_test(test_env_sha),         cmocka_unit_test(test_probe_parse_state_file),
+        cmocka_unit_test(test_app_run),    cmocka_unit_test(test_app_deploy),
+        cmocka_unit_test(test_proxy_run),  cmocka_unit_test(test_proxy_boot_files),
+        cmocka_unit_test(test_versions),   cmocka_unit_test(test_probe_parse),
+        cmocka_unit_test(test_env_sha),    cmocka_unit_test(test_probe_parse_state_file),
+        cmocka_unit_test(test_tag_latest),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
