@@ -36,7 +36,13 @@
 #                            bed's kamal-proxy image as deploy.yml's proxy.run
 #   under_load OLD NEW ARGS...  ${RUNNER:-kc_run} ARGS while a bounded request loop runs through
 #                            port 80 of each of $LOAD_HOSTS (default h1..h3), at least $LOAD_MIN
-#                            (700) each; asserts every response is 200 from version OLD or NEW
+#                            (700) each, ARGS started after 50 responses; asserts every response
+#                            is 200 from version OLD or NEW; the responses stay in $KC_LOAD.HOST
+#   The example app on h1..h3 (make_app_repo):
+#   get IP                   the body of http://IP/ (empty on a failure)
+#   cid N NAME               container NAME's ID on host N, or "none"
+#   ids VERSION              the IDs of app-web-VERSION on h1..h3
+#   serves VERSION           asserts every host's port 80 answers "version VERSION on ..."
 #
 # Asserts always return 0: a failure is printed (case, file:line, message, $OUT/$ERR) and
 # counted, and the case goes on. An unexpected failing command (set -e) ends the file and
@@ -397,8 +403,9 @@ proxy_run_yaml() {
     "${1:-${KC_PROXY_IMAGE##*:}}"
 }
 
+KC_LOAD=$_kc_tmp/load
 under_load() {
-  local old=$1 new=$2 h p pids=() i r rc out err total bad load=$_kc_tmp/load min=${LOAD_MIN:-700}
+  local old=$1 new=$2 h p pids=() i r rc out err total bad load=$KC_LOAD min=${LOAD_MIN:-700}
   shift 2
   rm -f "$load".*
   for h in ${LOAD_HOSTS:-$(host_ip 1) $(host_ip 2) $(host_ip 3)}; do
@@ -411,6 +418,7 @@ under_load() {
     ) &
     pids+=($!)
   done
+  while (($(cat "$load".[0-9]* 2>/dev/null | wc -l) < 50)); do sleep 0.05; done
   ${RUNNER:-kc_run} "$@"
   rc=$RC out=$OUT err=$ERR
   touch "$load.stop"
@@ -421,6 +429,16 @@ under_load() {
   bad=$(cat "$load".[0-9]* | grep -v -e "^version $old on .* 200\$" -e "^version $new on .* 200\$" | head -5 || true)
   assert_eq "" "$bad" "every response is 200 from $old or $new"
   echo "    load: $total requests, $(cat "$load".[0-9]* | grep -c "^version $new ") from the new version"
+}
+
+get() { curl -sS --max-time 5 "http://$1/" || true; }
+cid() { local id; id=$(host_docker "$1" inspect -f '{{.Id}}' "$2" 2>/dev/null) || id=none; echo "$id"; }
+ids() { local i; for i in 1 2 3; do cid $i "app-web-$1"; done; }
+serves() {
+  local i
+  for i in 1 2 3; do
+    assert_match "$(get "$(host_ip $i)")" "^version $1 on " "$(host_ip $i) serves $1"
+  done
 }
 
 ssh_mark

@@ -16,13 +16,6 @@ export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="KC Test
 export TMPDIR=$KC_TMP/tmp
 mkdir -p "$TMPDIR"
 
-get() { curl -sS --max-time 5 "http://$1/" || true; }
-cid() { local id; id=$(host_docker "$1" inspect -f '{{.Id}}' "$2" 2>/dev/null) || id=none; echo "$id"; }
-ids() { local i; for i in 1 2 3; do cid $i "app-web-$1"; done; }
-serves() {  # serves VERSION: every host's port 80 answers from VERSION
-  local h
-  for h in "$H1" "$H2" "$H3"; do assert_match "$(get "$h")" "^version $1 on " "$h serves $1"; done
-}
 HOOKLOG=$KC_TMP/hooks.log
 hook() {    # hook NAME [exit status]: a hook that logs its name and Kamal's variables
   mkdir -p .kamal/hooks

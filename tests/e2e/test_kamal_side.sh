@@ -24,13 +24,6 @@ km_run() {   # km_run ARGS...: Kamal ARGS, the same sandbox HOME and docker clie
   KAMAL_C=$KAMAL kc_run "$@"
   KC_LAST_CMD="kamal${KC_LAST_CMD#kamal-c}"
 }
-get() { curl -sS --max-time 5 "http://$1/" || true; }
-cid() { local id; id=$(host_docker "$1" inspect -f '{{.Id}}' "$2" 2>/dev/null) || id=none; echo "$id"; }
-ids() { local i; for i in 1 2 3; do cid $i "app-web-$1"; done; }
-serves() {   # serves VERSION: every host's port 80 answers from VERSION
-  local h
-  for h in "$H1" "$H2" "$H3"; do assert_match "$(get "$h")" "^version $1 on " "$h serves $1"; done
-}
 env_of() { host_docker "$1" inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$2" | grep "^$3=" || true; }
 footprint() {  # footprint HOST CONTAINER: what Kamal and kamal-c must agree on, host-independent
   host_docker "$1" inspect -f '{{.Name}} {{index .Config.Labels "service"}} {{index .Config.Labels "role"}}
