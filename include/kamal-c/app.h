@@ -27,8 +27,8 @@ char *kc_app_flags_file(const struct kc_config *cfg, const struct kc_role *role)
 /* docker run for role on host, Kamal's argument order. hostname: the
  * --hostname value; digest/proxy_digest NULL: no kamal-c labels. */
 int kc_cmd_app_run(struct kc_cmd *c, const struct kc_config *cfg, const struct kc_role *role,
-                   const char *host, const char *version, const char *hostname, const char *digest,
-                   const char *proxy_digest, struct kc_err *err);
+                   const char *host, const char *version, const char *hostname,
+                   const char *digest, const char *proxy_digest, struct kc_err *err);
 /* sha256 of the run specification (no labels of ours, a fixed hostname). */
 int kc_app_digest(const struct kc_config *cfg, const struct kc_role *role, const char *host,
                   const char *version, char out[65], struct kc_err *err);
@@ -73,13 +73,13 @@ struct kc_app_route {
 };
 
 struct kc_app_probe {
-    char *docker_error; /* non-NULL: docker did not answer */
-    cJSON *containers;  /* name -> docker inspect object (owned) */
-    cJSON *image;       /* the image's inspect object, or NULL */
+    char *docker_error;  /* non-NULL: docker did not answer */
+    cJSON *containers;   /* name -> docker inspect object (owned) */
+    cJSON *image;        /* the image's inspect object, or NULL */
     bool proxy_exists;
     char *proxy_status;
     char *proxy_image;
-    char *list_error; /* kamal-proxy list failed: its output */
+    char *list_error;    /* kamal-proxy list failed: its output */
     struct kc_app_route *routes;
     size_t nroutes;
     struct kc_strvec flags; /* parallel to the roles probed: the flags file, or NULL */
@@ -93,8 +93,8 @@ void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
  * kc_app_probe_parse with nroles = flags_files->n. */
 void kc_cmd_proxy_targets_probe(struct kc_cmd *c, const struct kc_strvec *flags_files,
                                 const struct kc_strvec *names);
-int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles, struct kc_app_probe *p,
-                       struct kc_err *err);
+int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
+                       struct kc_app_probe *p, struct kc_err *err);
 const struct kc_app_route *kc_app_route(const struct kc_app_probe *p, const char *service);
 /* The routes of `kamal-proxy list`'s output (its styling stripped) into p. */
 void kc_app_routes_parse(const char *list_output, struct kc_app_probe *p);

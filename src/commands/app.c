@@ -100,8 +100,8 @@ static int cmd_words(struct kc_cmd *c, const struct kc_role *role, struct kc_err
 }
 
 int kc_cmd_app_run(struct kc_cmd *c, const struct kc_config *cfg, const struct kc_role *role,
-                   const char *host, const char *version, const char *hostname, const char *digest,
-                   const char *proxy_digest, struct kc_err *err)
+                   const char *host, const char *version, const char *hostname,
+                   const char *digest, const char *proxy_digest, struct kc_err *err)
 {
     char *name = kc_app_container(role, version);
     kc_cmd_args(c, "docker", "run", "--detach", "--restart", role->restart, "--name", name,
@@ -295,8 +295,8 @@ int kc_app_env_content(const struct kc_config *cfg, const struct kc_role *role, 
 
 static bool varies_per_container(const char *line)
 {
-    return kc_starts_with(line, "KAMAL_CONTAINER_NAME=") ||
-           kc_starts_with(line, "KAMAL_VERSION=") || kc_starts_with(line, "KAMAL_HOST=");
+    return kc_starts_with(line, "KAMAL_CONTAINER_NAME=") || kc_starts_with(line, "KAMAL_VERSION=") ||
+           kc_starts_with(line, "KAMAL_HOST=");
 }
 
 static bool in_image(const cJSON *image_env, const char *line)
@@ -371,12 +371,10 @@ void kc_app_env_lines(const struct kc_config *cfg, const struct kc_role *role, c
  * process in the container). Where the file cannot be read, `kamal-proxy
  * list` answers instead. A fixed script; the names are its arguments. */
 #define PROBE_SCRIPT                                                                               \
-    "t=$(mktemp) || exit 1; docker inspect \"$@\" >\"$t\"; cat \"$t\"; echo; echo " PROBE_MARK     \
-    "; "                                                                                           \
-    "s=$(sed -n 's|^ *\"Source\": \"\\(.*/volumes/kamal-proxy-config/_data\\)\",*$|\\1|p' \"$t\" " \
-    "| "                                                                                           \
-    "head -n 1); rm -f \"$t\"; if [ -n \"$s\" ] && [ -r \"$s/kamal-proxy.state\" ]; then "         \
-    "echo " STATE_MARK "; cat \"$s/kamal-proxy.state\"; "                                          \
+    "t=$(mktemp) || exit 1; docker inspect \"$@\" >\"$t\"; cat \"$t\"; echo; echo " PROBE_MARK "; "  \
+    "s=$(sed -n 's|^ *\"Source\": \"\\(.*/volumes/kamal-proxy-config/_data\\)\",*$|\\1|p' \"$t\" | "  \
+    "head -n 1); rm -f \"$t\"; if [ -n \"$s\" ] && [ -r \"$s/kamal-proxy.state\" ]; then "           \
+    "echo " STATE_MARK "; cat \"$s/kamal-proxy.state\"; "                                           \
     "else docker exec kamal-proxy kamal-proxy list 2>&1; fi"
 
 static void end_section(struct kc_cmd *c)
@@ -560,8 +558,8 @@ static char *rtrim_dup(const char *s)
     return kc_xstrndup(s, n);
 }
 
-int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles, struct kc_app_probe *p,
-                       struct kc_err *err)
+int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
+                       struct kc_app_probe *p, struct kc_err *err)
 {
     memset(p, 0, sizeof *p);
     struct kc_strvec secs = KC_STRVEC_INIT;

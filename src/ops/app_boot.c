@@ -30,10 +30,10 @@ enum aact { AA_NONE, AA_BOOT, AA_START, AA_DEPLOY, AA_FAIL };
 
 struct role_dec {
     enum aact action;
-    bool rename; /* a container of that name is in the way */
-    char *id;    /* the wanted container's short ID (start, deploy) */
-    char *why;   /* what differs, for the report */
-    char *note;  /* unchanged: a remark (maintenance) */
+    bool rename;    /* a container of that name is in the way */
+    char *id;       /* the wanted container's short ID (start, deploy) */
+    char *why;      /* what differs, for the report */
+    char *note;     /* unchanged: a remark (maintenance) */
 };
 
 struct ajob {
@@ -81,8 +81,8 @@ static void dec_reset(struct role_dec *d)
 static char *proxy_problem(const struct kc_app_probe *p, const char *host)
 {
     if (!p->proxy_exists || strcmp(p->proxy_status, "running") != 0)
-        return kc_xasprintf("kamal-proxy is not running on %s (%s); run 'kamal-c proxy boot'", host,
-                            p->proxy_exists ? p->proxy_status : "no container");
+        return kc_xasprintf("kamal-proxy is not running on %s (%s); run 'kamal-c proxy boot'",
+                            host, p->proxy_exists ? p->proxy_status : "no container");
     if (kc_proxy_too_old(kc_image_tag(p->proxy_image)))
         return kc_xasprintf("kamal-proxy version %s is too old, run `kamal-c proxy reboot` in "
                             "order to update to at least %s",
@@ -243,10 +243,12 @@ static int probe_host(struct app_set *set, struct kc_host *h, struct ajob *j, st
     return rc;
 }
 
-static char *stopped_detail(const char *what, const struct kc_strvec *stopped, double t0, bool dry)
+static char *stopped_detail(const char *what, const struct kc_strvec *stopped, double t0,
+                            bool dry)
 {
     char *list = kc_strvec_join(stopped, ", ");
-    char *s = kc_xasprintf("%s%s%s%s", what, stopped->n ? "; stopped " : "", list, dry ? "" : "");
+    char *s = kc_xasprintf("%s%s%s%s", what, stopped->n ? "; stopped " : "", list,
+                           dry ? "" : "");
     free(list);
     if (!dry) {
         char *t = kc_xasprintf("%s (%.1f s)", s, kc_now() - t0);
@@ -290,12 +292,12 @@ static int act_boot(struct app_set *set, struct kc_host *h, struct ajob *j, size
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     if (rc == 0)
-        rc = kc_cmd_app_run(&run, ctx->cfg, role, h->name, set->version, hostname, digest, pdigest,
-                            err);
+        rc = kc_cmd_app_run(&run, ctx->cfg, role, h->name, set->version, hostname, digest,
+                            pdigest, err);
     if (rc == 0)
         rc = kc_remote_run(h, &run, KC_MUTATE | KC_CHECK, &res, err);
-    char *id =
-        ctx->g.dry_run ? kc_xstrdup("NEW_CONTAINER_ID") : kc_xstrndup(kc_buf_str(&res.out), 12);
+    char *id = ctx->g.dry_run ? kc_xstrdup("NEW_CONTAINER_ID")
+                              : kc_xstrndup(kc_buf_str(&res.out), 12);
     if (rc == 0 && !ctx->g.dry_run && strlen(id) < 12)
         rc = kc_err_set(err, KC_EREMOTE, "%s: docker run gave no container ID", role->name);
     if (rc == 0) {

@@ -94,11 +94,8 @@ static void test_proxy_run(void **state)
 static void test_proxy_boot_files(void **state)
 {
     (void)state;
-    struct kc_proxy_boot_opts o = {.publish = true,
-                                   .http_port = 8080,
-                                   .https_port = 443,
-                                   .log_max_size = "10m",
-                                   .registry = "reg:5443",
+    struct kc_proxy_boot_opts o = {.publish = true, .http_port = 8080, .https_port = 443,
+                                   .log_max_size = "10m", .registry = "reg:5443",
                                    .metrics_port = 9090};
     struct kc_proxy_files f;
     kc_proxy_boot_files(&o, &f);
@@ -118,8 +115,8 @@ static void test_proxy_boot_files(void **state)
                               "run --metrics-port 9090"));
     free(s);
     kc_proxy_files_release(&f);
-    struct kc_proxy_boot_opts d = {
-        .publish = true, .http_port = 80, .https_port = 443, .log_max_size = "10m"};
+    struct kc_proxy_boot_opts d = {.publish = true, .http_port = 80, .https_port = 443,
+                                   .log_max_size = "10m"};
     kc_proxy_boot_files(&d, &f);
     assert_null(f.options);
     assert_null(f.image);
@@ -223,10 +220,10 @@ static void test_env_sha(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_app_run),    cmocka_unit_test(test_app_deploy),
-        cmocka_unit_test(test_proxy_run),  cmocka_unit_test(test_proxy_boot_files),
-        cmocka_unit_test(test_versions),   cmocka_unit_test(test_probe_parse),
-        cmocka_unit_test(test_env_sha),    cmocka_unit_test(test_probe_parse_state_file),
+        cmocka_unit_test(test_app_run),         cmocka_unit_test(test_app_deploy),
+        cmocka_unit_test(test_proxy_run),       cmocka_unit_test(test_proxy_boot_files),
+        cmocka_unit_test(test_versions),        cmocka_unit_test(test_probe_parse),
+        cmocka_unit_test(test_env_sha),         cmocka_unit_test(test_probe_parse_state_file),
         cmocka_unit_test(test_tag_latest),
     };
     return cmocka_run_group_tests(tests, load, unload);
