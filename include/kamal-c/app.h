@@ -109,6 +109,10 @@ void kc_cmd_app_rename(struct kc_cmd *c, const char *from, const char *to);
 void kc_cmd_app_stop(struct kc_cmd *c, const struct kc_role *role, const struct kc_strvec *names);
 void kc_cmd_app_start(struct kc_cmd *c, const char *name);
 void kc_cmd_app_rm(struct kc_cmd *c, const char *name);
+/* docker tag IMG:VERSION IMG:latest[-DEST]: what Kamal's app boot leaves on
+ * each host after booting (its running-version query and `app exec` without
+ * --version read that tag). */
+void kc_cmd_app_tag_latest(struct kc_cmd *c, const struct kc_config *cfg, const char *version);
 /* Kamal's details/containers/images lines. */
 void kc_cmd_app_details(struct kc_cmd *c, const struct kc_config *cfg, const struct kc_role *role);
 void kc_cmd_app_containers(struct kc_cmd *c, const struct kc_config *cfg);

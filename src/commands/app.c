@@ -663,6 +663,15 @@ void kc_cmd_app_rm(struct kc_cmd *c, const char *name)
     kc_cmd_args(c, "docker", "container", "rm", "--force", name, NULL);
 }
 
+void kc_cmd_app_tag_latest(struct kc_cmd *c, const struct kc_config *cfg, const char *version)
+{
+    char *image = kc_app_image(cfg, version);
+    char *latest = kc_app_image(cfg, cfg->latest_tag);
+    kc_cmd_args(c, "docker", "tag", image, latest, NULL);
+    free(latest);
+    free(image);
+}
+
 void kc_cmd_app_details(struct kc_cmd *c, const struct kc_config *cfg, const struct kc_role *role)
 {
     kc_cmd_args(c, "docker", "ps", NULL);

@@ -439,6 +439,17 @@ static int act_role(struct app_set *set, struct kc_host *h, struct ajob *j, size
     return 0;
 }
 
+/* After a change, IMG:latest[-DEST] names the version that runs, as Kamal
+ * leaves it (Kamal tags on every boot; a host with nothing to do is left alone). */
+static int tag_latest(struct app_set *set, struct kc_host *h, struct kc_err *err)
+{
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_app_tag_latest(&c, set->ctx->cfg, set->version);
+    int rc = kc_remote_run(h, &c, KC_MUTATE | KC_CHECK, NULL, err);
+    kc_cmd_release(&c);
+    return rc;
+}
+
 static int act_host(struct app_set *set, struct kc_host *h, struct ajob *j, struct kc_err *err)
 {
     int worst = 0;
@@ -464,6 +475,8 @@ static int act_host(struct app_set *set, struct kc_host *h, struct ajob *j, stru
         if (rc == KC_EUNREACHABLE || rc == KC_EINTERRUPTED)
             break;
     }
+    if (worst == 0 && j->change)
+        worst = tag_latest(set, h, err);
     return worst;
 }
 

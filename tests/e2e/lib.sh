@@ -34,6 +34,15 @@
 #                            prints the new HEAD sha (Kamal's version)
 #   proxy_run_yaml [VERSION] {registry: .., repository: basecamp/kamal-proxy, version: ..}: the
 #                            bed's kamal-proxy image as deploy.yml's proxy.run
+#   under_load OLD NEW ARGS...  ${RUNNER:-kc_run} ARGS while a bounded request loop runs through
+#                            port 80 of each of $LOAD_HOSTS (default h1..h3), at least $LOAD_MIN
+#                            (700) each, ARGS started after 50 responses; asserts every response
+#                            is 200 from version OLD or NEW; the responses stay in $KC_LOAD.HOST
+#   The example app on h1..h3 (make_app_repo):
+#   get IP                   the body of http://IP/ (empty on a failure)
+#   cid N NAME               container NAME's ID on host N, or "none"
+#   ids VERSION              the IDs of app-web-VERSION on h1..h3
+#   serves VERSION           asserts every host's port 80 answers "version VERSION on ..."
 #
 # Asserts always return 0: a failure is printed (case, file:line, message, $OUT/$ERR) and
 # counted, and the case goes on. An unexpected failing command (set -e) ends the file and
@@ -392,6 +401,44 @@ app_commit() {
 proxy_run_yaml() {
   printf '{registry: %s, repository: basecamp/kamal-proxy, version: %s}\n' "$KC_REGISTRY" \
     "${1:-${KC_PROXY_IMAGE##*:}}"
+}
+
+KC_LOAD=$_kc_tmp/load
+under_load() {
+  local old=$1 new=$2 h p pids=() i r rc out err total bad load=$KC_LOAD min=${LOAD_MIN:-700}
+  shift 2
+  rm -f "$load".*
+  for h in ${LOAD_HOSTS:-$(host_ip 1) $(host_ip 2) $(host_ip 3)}; do
+    (   # bounded: at most 20000 requests to this bed's address, each at most 5 s
+      for ((i = 0; i < 20000; i++)); do
+        [[ -e $load.stop && $i -ge $min ]] && break
+        r=$(curl -s --max-time 5 -w ' %{http_code}' "http://$h/") || r="curl failed: $r"
+        echo "${r//$'\n'/}"
+      done >"$load.$h"
+    ) &
+    pids+=($!)
+  done
+  while (($(cat "$load".[0-9]* 2>/dev/null | wc -l) < 50)); do sleep 0.05; done
+  ${RUNNER:-kc_run} "$@"
+  rc=$RC out=$OUT err=$ERR
+  touch "$load.stop"
+  for p in "${pids[@]}"; do wait "$p"; done
+  RC=$rc OUT=$out ERR=$err
+  total=$(cat "$load".[0-9]* | wc -l)
+  ((total >= ${#pids[@]} * min)) || fail "only $total requests"
+  bad=$(cat "$load".[0-9]* | grep -v -e "^version $old on .* 200\$" -e "^version $new on .* 200\$" | head -5 || true)
+  assert_eq "" "$bad" "every response is 200 from $old or $new"
+  echo "    load: $total requests, $(cat "$load".[0-9]* | grep -c "^version $new ") from the new version"
+}
+
+get() { curl -sS --max-time 5 "http://$1/" || true; }
+cid() { local id; id=$(host_docker "$1" inspect -f '{{.Id}}' "$2" 2>/dev/null) || id=none; echo "$id"; }
+ids() { local i; for i in 1 2 3; do cid $i "app-web-$1"; done; }
+serves() {
+  local i
+  for i in 1 2 3; do
+    assert_match "$(get "$(host_ip $i)")" "^version $1 on " "$(host_ip $i) serves $1"
+  done
 }
 
 ssh_mark

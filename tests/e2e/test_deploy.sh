@@ -16,13 +16,6 @@ export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="KC Test
 export TMPDIR=$KC_TMP/tmp
 mkdir -p "$TMPDIR"
 
-get() { curl -sS --max-time 5 "http://$1/" || true; }
-cid() { local id; id=$(host_docker "$1" inspect -f '{{.Id}}' "$2" 2>/dev/null) || id=none; echo "$id"; }
-ids() { local i; for i in 1 2 3; do cid $i "app-web-$1"; done; }
-serves() {  # serves VERSION: every host's port 80 answers from VERSION
-  local h
-  for h in "$H1" "$H2" "$H3"; do assert_match "$(get "$h")" "^version $1 on " "$h serves $1"; done
-}
 HOOKLOG=$KC_TMP/hooks.log
 hook() {    # hook NAME [exit status]: a hook that logs its name and Kamal's variables
   mkdir -p .kamal/hooks
@@ -31,7 +24,6 @@ hook() {    # hook NAME [exit status]: a hook that logs its name and Kamal's var
   chmod +x ".kamal/hooks/$1"
 }
 
-LOAD=$KC_TMP/load
 INT_AT=1
 interrupted() {  # interrupted ARGS...: kamal-c ARGS, SIGINT (as Ctrl-C) after $INT_AT seconds
   _kc_ran=1 RC=0
@@ -40,32 +32,6 @@ interrupted() {  # interrupted ARGS...: kamal-c ARGS, SIGINT (as Ctrl-C) after $
     timeout --preserve-status -s INT -k 20 "$INT_AT" "$KAMAL_C" "$@" \
     >"$KC_TMP/int.out" 2>"$KC_TMP/int.err" </dev/null || RC=$?
   OUT=$(cat "$KC_TMP/int.out") ERR=$(cat "$KC_TMP/int.err")
-}
-under_load() {  # under_load OLD NEW ARGS...: kamal-c ARGS while every host's port 80 is loaded
-  local old=$1 new=$2 h p pids=() i r rc out err
-  shift 2
-  rm -f "$LOAD".*
-  for h in "$H1" "$H2" "$H3"; do
-    (   # bounded: at most 20000 requests to this bed's address, each at most 5 s
-      for ((i = 0; i < 20000; i++)); do
-        [[ -e $LOAD.stop && $i -ge 700 ]] && break
-        r=$(curl -s --max-time 5 -w ' %{http_code}' "http://$h/") || r="curl failed: $r"
-        echo "${r//$'\n'/}"
-      done >"$LOAD.$h"
-    ) &
-    pids+=($!)
-  done
-  ${RUNNER:-kc_run} "$@"
-  rc=$RC out=$OUT err=$ERR
-  touch "$LOAD.stop"
-  for p in "${pids[@]}"; do wait "$p"; done
-  RC=$rc OUT=$out ERR=$err
-  local total bad
-  total=$(cat "$LOAD".[0-9]* | wc -l)
-  ((total >= 2000)) || fail "only $total requests"
-  bad=$(cat "$LOAD".[0-9]* | grep -v -e "^version $old on .* 200\$" -e "^version $new on .* 200\$" | head -5 || true)
-  assert_eq "" "$bad" "every response is 200 from $old or $new"
-  echo "    load: $total requests, $(cat "$LOAD".[0-9]* | grep -c "^version $new ") from the new version"
 }
 
 reset_hosts

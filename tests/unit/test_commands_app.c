@@ -124,6 +124,16 @@ static void test_proxy_boot_files(void **state)
     kc_proxy_files_release(&f);
 }
 
+static void test_tag_latest(void **state)
+{
+    (void)state;
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_app_tag_latest(&c, &cfg, "abc");
+    char *s = show(&c);
+    assert_string_equal(s, "docker tag reg:5443/demo/app:abc reg:5443/demo/app:latest");
+    free(s);
+}
+
 static void test_versions(void **state)
 {
     (void)state;
@@ -214,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_proxy_run),       cmocka_unit_test(test_proxy_boot_files),
         cmocka_unit_test(test_versions),        cmocka_unit_test(test_probe_parse),
         cmocka_unit_test(test_env_sha),         cmocka_unit_test(test_probe_parse_state_file),
+        cmocka_unit_test(test_tag_latest),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
