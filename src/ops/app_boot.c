@@ -218,7 +218,7 @@ static int probe_host(struct app_set *set, struct kc_host *h, struct ajob *j, st
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_app_probe_release(&j->probe);
-    kc_cmd_app_probe(&c, set->ctx->cfg, j->roles, j->n, set->version);
+    kc_cmd_app_probe(&c, set->ctx->cfg, j->roles, j->n, set->version, set->list_running);
     int rc = kc_remote_run(h, &c, KC_PROBE | KC_SECRET_OUTPUT, &res, err);
     if (rc == 0)
         rc = kc_app_probe_parse(kc_buf_str(&res.out), kc_buf_str(&res.err), j->n, &j->probe, err);
@@ -493,6 +493,24 @@ static int plan_probe(struct kc_host *h, void *ud, struct kc_err *err)
     return probe_host(run->set, h, job_of(run, h), err);
 }
 
+/* A running container of one of the host's roles that is not this version's:
+ * deploy stops it (stale), so the host is not yet as deploy leaves it. */
+static bool stale_running(const struct app_set *set, const struct ajob *j)
+{
+    const struct kc_app_probe *p = &j->probe;
+    for (size_t k = 0; k < j->n; k++) {
+        char *want = kc_app_container(j->roles[k], set->version);
+        bool stale = false;
+        for (size_t i = 0; i < p->running.n && !stale; i++)
+            stale = kc_streq(p->running_roles.v[i], j->roles[k]->name) &&
+                    !kc_streq(p->running.v[i], want);
+        free(want);
+        if (stale)
+            return true;
+    }
+    return false;
+}
+
 int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
 {
     struct app_set set;
@@ -502,6 +520,7 @@ int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
         kc_app_set_release(&set);
         return rc;
     }
+    set.list_running = true;
     struct arun run;
     run_init(&run, &set);
     size_t n = set.hosts.n;
@@ -509,7 +528,7 @@ int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
     kc_proxy_phase(ctx, &set.hosts, NULL, plan_probe, &run, errs);
     bool any = false;
     for (size_t i = 0; i < n; i++) {
-        any |= errs[i].code != KC_OK || run.jobs[i].change;
+        any |= errs[i].code != KC_OK || run.jobs[i].change || stale_running(&set, &run.jobs[i]);
         for (size_t k = 0; k < run.jobs[i].n; k++)
             any |= run.jobs[i].dec[k].action != AA_NONE;
         kc_err_release(&errs[i]);

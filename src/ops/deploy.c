@@ -1,10 +1,13 @@
 /* deploy.c - `deploy`, `redeploy`, `setup` and `rollback` (Kamal §5.1, §5.2).
  *
- * The image first, outside the lock (without -P `build deliver`, with -P
- * `build pull`, which pulls only where IMG:VERSION is missing). Then one
- * probe per app host (kc_app_boot_plan): when every host and role already
- * runs the version, live in the proxy, with the same configuration, there is
- * nothing to deploy: no lock, no hook but pre-connect, exit 0. Otherwise,
+ * One probe per app host (kc_app_boot_plan) decides whether there is
+ * anything to do: when every host and role already runs the version, live in
+ * the proxy, with the same configuration, and no stale container runs beside
+ * it, there is nothing to deploy: no lock, no hook but pre-connect, exit 0.
+ * With -P (and for rollback) that probe comes first, so a no-op is one command
+ * per host; without -P it follows `build deliver`. The image step is outside
+ * the lock (-P: `build pull`, which pulls only where IMG:VERSION is missing).
+ * Otherwise,
  * under the lock: pre-deploy, proxy boot, (setup) accessory boot all, stale
  * containers stopped, pre-app-boot, app boot, post-app-boot, prune all; the
  * lock released; post-deploy with KAMAL_RUNTIME. Each step is the verb's own
@@ -122,6 +125,21 @@ static int deliver(struct kc_ctx *ctx, const struct kc_deploy_request *req, int 
     return rc == 0 || rc == KC_EUNREACHABLE ? 0 : rc;
 }
 
+/* True (and said) when every host and role already runs the version, live,
+ * with the same configuration, and no stale container runs beside it. */
+static bool nothing_to_deploy(struct kc_ctx *ctx)
+{
+    bool change = true;
+    struct kc_err ignored = KC_ERR_INIT;
+    int rc = kc_app_boot_plan(ctx, &change, &ignored);
+    kc_err_release(&ignored);
+    if (rc || change)
+        return false;
+    kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "nothing to deploy: every host runs %s",
+               ctx->g.version);
+    return true;
+}
+
 static int run_flow(struct kc_ctx *ctx, const struct kc_deploy_request *req, double t0,
                     struct kc_err *err)
 {
@@ -132,18 +150,15 @@ static int run_flow(struct kc_ctx *ctx, const struct kc_deploy_request *req, dou
         if (!fold(kc_server_bootstrap(ctx, &one), &one, &worst, err))
             return worst;
     }
+    /* With -P (and for rollback) the plan comes first: a host that runs the
+     * version has its image, so a no-op is one probe per host. */
+    bool plan_first = req->mode == KC_ROLLBACK || (req->mode != KC_SETUP && req->skip_push);
+    if (plan_first && nothing_to_deploy(ctx))
+        return 0;
     if (req->mode != KC_ROLLBACK && deliver(ctx, req, &worst, err))
         return worst;
-    if (req->mode != KC_SETUP) {
-        bool change = true;
-        int rc = kc_app_boot_plan(ctx, &change, &one);
-        kc_err_release(&one);
-        if (rc == 0 && !change && worst == 0) {
-            kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "nothing to deploy: every host runs %s",
-                       ctx->g.version);
-            return 0;
-        }
-    }
+    if (req->mode != KC_SETUP && !plan_first && worst == 0 && nothing_to_deploy(ctx))
+        return 0;
     int lrc = kc_lock_take(ctx, NULL, &one);
     if (lrc) {
         kc_err_release(err);
