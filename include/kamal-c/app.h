@@ -84,6 +84,7 @@ struct kc_app_probe {
     size_t nroutes;
     struct kc_strvec flags; /* parallel to the roles probed: the flags file, or NULL */
     struct kc_strvec running;       /* with list_running: the service's running containers */
+    struct kc_strvec running_ids;   /* parallel: each one's short ID */
     struct kc_strvec running_roles; /* parallel: each one's role label */
 };
 void kc_app_probe_release(struct kc_app_probe *p);

@@ -433,7 +433,7 @@ void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
     if (list_running) { /* the service's running containers, stale ones included */
         kc_cmd_args(c, "docker", "ps", "--filter", "status=running", NULL);
         service_filters(c, cfg, NULL);
-        kc_cmd_args(c, "--format", "{{.Names}} {{.Label \"role\"}}", NULL);
+        kc_cmd_args(c, "--format", "{{.ID}} {{.Names}} {{.Label \"role\"}}", NULL);
         end_section(c);
     }
     kc_cmd_arg(c, "true");
@@ -457,6 +457,7 @@ void kc_app_probe_release(struct kc_app_probe *p)
     free(p->routes);
     kc_strvec_release(&p->flags);
     kc_strvec_release(&p->running);
+    kc_strvec_release(&p->running_ids);
     kc_strvec_release(&p->running_roles);
     memset(p, 0, sizeof *p);
 }
@@ -570,7 +571,7 @@ static char *rtrim_dup(const char *s)
     return kc_xstrndup(s, n);
 }
 
-/* "NAME ROLE" lines of docker ps into p->running / p->running_roles. */
+/* "ID NAME ROLE" lines of docker ps into p->running_ids / running / running_roles. */
 static void running_parse(const char *text, struct kc_app_probe *p)
 {
     struct kc_strvec lines = KC_STRVEC_INIT;
@@ -578,9 +579,10 @@ static void running_parse(const char *text, struct kc_app_probe *p)
     for (size_t i = 0; i < lines.n; i++) {
         struct kc_strvec t = KC_STRVEC_INIT;
         kc_strvec_split(&t, lines.v[i], " ");
-        if (t.n >= 1) {
-            kc_strvec_push(&p->running, t.v[0]);
-            kc_strvec_push(&p->running_roles, t.n >= 2 ? t.v[1] : "");
+        if (t.n >= 2) {
+            kc_strvec_push(&p->running_ids, t.v[0]);
+            kc_strvec_push(&p->running, t.v[1]);
+            kc_strvec_push(&p->running_roles, t.n >= 3 ? t.v[2] : "");
         }
         kc_strvec_release(&t);
     }

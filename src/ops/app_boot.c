@@ -493,17 +493,20 @@ static int plan_probe(struct kc_host *h, void *ud, struct kc_err *err)
     return probe_host(run->set, h, job_of(run, h), err);
 }
 
-/* A running container of one of the host's roles that is not this version's:
- * deploy stops it (stale), so the host is not yet as deploy leaves it. */
+/* A running container of one of the host's roles that is neither this
+ * version's nor the one kamal-proxy routes to: deploy stops it (stale), so the
+ * host is not yet as deploy leaves it. */
 static bool stale_running(const struct app_set *set, const struct ajob *j)
 {
     const struct kc_app_probe *p = &j->probe;
     for (size_t k = 0; k < j->n; k++) {
         char *want = kc_app_container(j->roles[k], set->version);
+        const struct kc_app_route *r = kc_app_route(p, j->roles[k]->container_prefix);
         bool stale = false;
         for (size_t i = 0; i < p->running.n && !stale; i++)
             stale = kc_streq(p->running_roles.v[i], j->roles[k]->name) &&
-                    !kc_streq(p->running.v[i], want);
+                    !kc_streq(p->running.v[i], want) &&
+                    !(r && kc_starts_with(r->target, p->running_ids.v[i]));
         free(want);
         if (stale)
             return true;
@@ -511,10 +514,20 @@ static bool stale_running(const struct app_set *set, const struct ajob *j)
     return false;
 }
 
-int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
+/* IMG:VERSION is on the host, labelled with the service (build pull's check). */
+static bool has_image(const struct app_set *set, const struct ajob *j)
+{
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j->probe.image, "Config"), "Labels");
+    return j->probe.image && kc_streq(jstr(labels, "service"), set->ctx->cfg->service);
+}
+
+int kc_app_boot_plan(struct kc_ctx *ctx, struct kc_app_plan *plan, struct kc_err *err)
 {
     struct app_set set;
-    *change = true;
+    /* until probed: assume every step is needed */
+    plan->change = plan->stale = true;
+    plan->have_image = false;
     int rc = kc_app_set_select(ctx, true, &set, err);
     if (rc || set.hosts.n == 0) {
         kc_app_set_release(&set);
@@ -527,13 +540,19 @@ int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
     struct kc_err *errs = kc_xcalloc(n + 1, sizeof *errs);
     kc_proxy_phase(ctx, &set.hosts, NULL, plan_probe, &run, errs);
     bool any = false;
+    plan->stale = false;
+    plan->have_image = true;
     for (size_t i = 0; i < n; i++) {
-        any |= errs[i].code != KC_OK || run.jobs[i].change || stale_running(&set, &run.jobs[i]);
+        bool ok = errs[i].code == KC_OK;
+        bool stale = !ok || stale_running(&set, &run.jobs[i]);
+        plan->stale |= stale;
+        plan->have_image &= ok && has_image(&set, &run.jobs[i]);
+        any |= !ok || run.jobs[i].change || stale;
         for (size_t k = 0; k < run.jobs[i].n; k++)
             any |= run.jobs[i].dec[k].action != AA_NONE;
         kc_err_release(&errs[i]);
     }
-    *change = any;
+    plan->change = any;
     free(errs);
     run_release(&run);
     kc_app_set_release(&set);

@@ -62,8 +62,8 @@ static void versions_summary(struct kc_ctx *ctx)
 }
 
 /* The steps under the lock, up to prune. */
-static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req, int *worst,
-                        struct kc_err *err)
+static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req, bool stale,
+                        int *worst, struct kc_err *err)
 {
     struct kc_err one = KC_ERR_INIT;
     enum kc_deploy_mode m = req->mode;
@@ -86,7 +86,10 @@ static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req,
     struct kc_app_request areq;
     memset(&areq, 0, sizeof areq);
     areq.stop = true;
-    if (m != KC_ROLLBACK && !fold(kc_app_stale_containers(ctx, &areq, &one), &one, worst, err))
+    /* the probe found none: no need to look again (a run that started one
+     * since would have held the lock) */
+    if (m != KC_ROLLBACK && stale &&
+        !fold(kc_app_stale_containers(ctx, &areq, &one), &one, worst, err))
         return *worst;
     if (!fold(app_hook(ctx, "pre-app-boot", &one), &one, worst, err))
         return *worst;
@@ -108,12 +111,16 @@ static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req,
 }
 
 /* The image on the hosts, outside the lock (setup: under it). */
-static int deliver(struct kc_ctx *ctx, const struct kc_deploy_request *req, int *worst,
-                   struct kc_err *err)
+static int deliver(struct kc_ctx *ctx, const struct kc_deploy_request *req, bool have_image,
+                   int *worst, struct kc_err *err)
 {
     struct kc_build_request breq = {req->no_cache};
     struct kc_err one = KC_ERR_INIT;
     int rc;
+    if (req->skip_push && have_image) { /* the probe saw it, labelled, on every host */
+        kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "Pull app image... every host has it");
+        return 0;
+    }
     if (req->skip_push) {
         kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "Pull app image...");
         rc = kc_build_pull(ctx, &breq, &one);
@@ -125,15 +132,15 @@ static int deliver(struct kc_ctx *ctx, const struct kc_deploy_request *req, int 
     return rc == 0 || rc == KC_EUNREACHABLE ? 0 : rc;
 }
 
-/* True (and said) when every host and role already runs the version, live,
- * with the same configuration, and no stale container runs beside it. */
-static bool nothing_to_deploy(struct kc_ctx *ctx)
+/* The one probe per host; true (and said) when every host and role already
+ * runs the version, live, with the same configuration, and no stale container
+ * runs beside it. */
+static bool nothing_to_deploy(struct kc_ctx *ctx, struct kc_app_plan *plan)
 {
-    bool change = true;
     struct kc_err ignored = KC_ERR_INIT;
-    int rc = kc_app_boot_plan(ctx, &change, &ignored);
+    int rc = kc_app_boot_plan(ctx, plan, &ignored);
     kc_err_release(&ignored);
-    if (rc || change)
+    if (rc || plan->change)
         return false;
     kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "nothing to deploy: every host runs %s",
                ctx->g.version);
@@ -152,12 +159,13 @@ static int run_flow(struct kc_ctx *ctx, const struct kc_deploy_request *req, dou
     }
     /* With -P (and for rollback) the plan comes first: a host that runs the
      * version has its image, so a no-op is one probe per host. */
+    struct kc_app_plan plan = {true, true, false};
     bool plan_first = req->mode == KC_ROLLBACK || (req->mode != KC_SETUP && req->skip_push);
-    if (plan_first && nothing_to_deploy(ctx))
+    if (plan_first && nothing_to_deploy(ctx, &plan))
         return 0;
-    if (req->mode != KC_ROLLBACK && deliver(ctx, req, &worst, err))
+    if (req->mode != KC_ROLLBACK && deliver(ctx, req, plan.have_image, &worst, err))
         return worst;
-    if (req->mode != KC_SETUP && !plan_first && worst == 0 && nothing_to_deploy(ctx))
+    if (req->mode != KC_SETUP && !plan_first && worst == 0 && nothing_to_deploy(ctx, &plan))
         return 0;
     int lrc = kc_lock_take(ctx, NULL, &one);
     if (lrc) {
@@ -169,7 +177,7 @@ static int run_flow(struct kc_ctx *ctx, const struct kc_deploy_request *req, dou
                                "unreachable");
         return lrc;
     }
-    locked_steps(ctx, req, &worst, err);
+    locked_steps(ctx, req, plan.stale, &worst, err);
     if (req->mode != KC_SETUP && !fold(kc_lock_drop(ctx, &one), &one, &worst, err))
         return worst;
     if (worst != 0 && worst != KC_EUNREACHABLE)

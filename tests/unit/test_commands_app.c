@@ -189,13 +189,14 @@ static void test_probe_parse_running(void **state)
     (void)state;
     const char *out = "@@kamal-c-absent@@\n\n@@kamal-c-app@@\n[]\n\n@@kamal-c-app@@\n"
                       "@@kamal-c-proxy-state@@\n[]\n\n@@kamal-c-app@@\n"
-                      "app-web-v1 web\napp-jobs-v0 jobs\n\n@@kamal-c-app@@\n";
+                      "4f1c2d3e5a6b app-web-v1 web\n0a1b2c3d4e5f app-jobs-v0 jobs\n\n@@kamal-c-app@@\n";
     struct kc_app_probe p;
     struct kc_err err = KC_ERR_INIT;
     assert_int_equal(kc_app_probe_parse(out, "", 1, &p, &err), 0);
     assert_int_equal(p.running.n, 2);
     assert_string_equal(p.running.v[1], "app-jobs-v0");
     assert_string_equal(p.running_roles.v[1], "jobs");
+    assert_string_equal(p.running_ids.v[0], "4f1c2d3e5a6b");
     kc_app_probe_release(&p);
 }
 
