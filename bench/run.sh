@@ -32,6 +32,7 @@
 #   RESULTS     where the results go (default bench/RESULTS.md, overwritten)
 #   APP_RUNS    timed runs of p's new-version boot (default 10); KAMAL_RUNS those of p's Kamal
 #               rows (default APP_RUNS, else 5), when tests/e2e/kamal-ref.sh has installed Kamal
+#   BENCH_KEEP  set: keep the work directory (/tmp/kc-bench.*: projects, traces) for a look after
 #
 # Section f needs parallel-ssh (Debian's pssh) and /usr/bin/time (Debian's time).
 # Needs root (the bed), hyperfine, python3. Builds kamal-c, bench/floor and
@@ -132,7 +133,7 @@ hosts_list() { # N -> "ip1 ip2 ..."
 }
 
 WORK=$(mktemp -d /tmp/kc-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+trap '[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$WORK"' EXIT
 # The local docker CLI (never used by the measured verbs) and git stay off ~/.
 export DOCKER_CONFIG=$KC_DOCKER_CONFIG
 
@@ -543,7 +544,7 @@ if want p; then
     r=$(ratio "$k" "$f")
     rq=$(ratio "$k" "$(hstat "appboot$n" 2 median)")
     T_MAIN+=("| p | no-op \`app boot\`, $n host$(plural "$n") ($cmds remote command$(plural "$cmds"), no lock) vs \`docker ps\` | $(cell "appboot$n" 0) | $(cell "appboot$n" 1) | $(cell "appboot$n" 2) | | ≤ 1.5 × floor | ${r} × $(verdict "$r <= 1.5") (${rq} × floor -q) |")
-    # the same hosts through the whole deploy: the pull check, then the plan finds nothing to do
+    # the same hosts through the whole deploy: one probe per host finds nothing to do
     (cd "$d" && "$KAMAL_C" -v deploy -P --version v1 >"$WORK/deploy$n.check" 2>&1) ||
       { cat "$WORK/deploy$n.check" >&2; die "the no-op deploy -P on $n hosts failed"; }
     grep -q 'nothing to deploy' "$WORK/deploy$n.check" ||
@@ -588,6 +589,44 @@ if want p; then
   k=$(hstat appnew 0 median) b=$(hstat appnew 1 median)
   diff_ms=$(python3 -c "print('%.0f' % ($k - $b))")
   T_MAIN+=("| p | \`app boot\` of a new version, 1 host (docker run, kamal-proxy deploy with its health check, docker stop) vs the same three by hand over one ssh | $(cell appnew 0) | by hand: $(cell appnew 1) | | | ≤ by hand + 500 ms | +${diff_ms} ms $(verdict "$k - $b <= 500") |")
+  if [[ " $HOSTS " == *" 3 "* ]]; then
+    log "p) deploy -P of a new version on 3 hosts vs the same commands by hand in parallel"
+    d=$WORK/app3
+    {
+      printf 'cd %q && %q app boot --version v1 >/dev/null 2>&1 || exit 1\n' "$d" "$KAMAL_C"
+      for h in $(hosts_list 3); do
+        printf 'ssh -F %q %q %q &\n' "$KC_SSH_CONFIG" "$h" \
+          'docker rm -f bench-web-v2 >/dev/null 2>&1; true'
+      done
+      echo wait
+    } >"$WORK/prepare3.sh"
+    prepare="bash $WORK/prepare3.sh"
+    $prepare || die "could not bring v1 back on 3 hosts"
+    (cd "$d" && "$KAMAL_C" -v deploy -P --version v2 >"$WORK/deploynew.trace" 2>&1) ||
+      { cat "$WORK/deploynew.trace" >&2; die "deploy -P v2 on 3 hosts failed"; }
+    : >"$WORK/hand3.sh"
+    for h in $(hosts_list 3); do
+      q=$(printf '%s' "$h" | sed 's/\./\\./g')
+      run=$(sed -n "s/^\[$q\] \\$ \(docker run .*\)\$/\1/p" "$WORK/deploynew.trace")
+      deploy=$(sed -n "s/^\[$q\] \\$ \(docker exec kamal-proxy kamal-proxy deploy .*\)\$/\1/p" \
+        "$WORK/deploynew.trace" | sed 's/--target=[0-9a-f]*:/--target=$id:/')
+      stop=$(sed -n "s/^\[$q\] \\$ \(docker stop .*\)\$/\1/p" "$WORK/deploynew.trace" | head -n 1)
+      [[ -n $run && -n $deploy && -n $stop ]] ||
+        { cat "$WORK/deploynew.trace" >&2; die "no docker run/deploy/stop for $h in the trace"; }
+      printf '%s\n' "id=\$($run | cut -c1-12) && $deploy >/dev/null && $stop >/dev/null" \
+        >"$WORK/hand3.$h"
+      printf 'ssh -F %q %q "$(cat %q)" >/dev/null &\n' "$KC_SSH_CONFIG" "$h" "$WORK/hand3.$h" \
+        >>"$WORK/hand3.sh"
+    done
+    printf 'for j in $(jobs -p); do wait "$j" || exit 1; done\n' >>"$WORK/hand3.sh"
+    $prepare || die "could not bring v1 back on 3 hosts"
+    bash "$WORK/hand3.sh" || die "the commands by hand failed on 3 hosts"
+    HF_RUNS=${APP_RUNS:-10} HF_WARMUP=1 hf byhand3 "$d" --prepare "$prepare" -N \
+      "$KAMAL_C deploy -P --version v2" "bash $WORK/hand3.sh"
+    k=$(hstat byhand3 0 median) b=$(hstat byhand3 1 median)
+    diff_ms=$(python3 -c "print('%.0f' % ($k - $b))")
+    T_MAIN+=("| p | \`deploy -P\` of a new version, 3 hosts (the plan probe, lock, proxy boot, app boot, prune, unlock) vs each host's docker run, kamal-proxy deploy and docker stop by hand, the 3 hosts in parallel over ssh | $(cell byhand3 0) | by hand: $(cell byhand3 1) | | | ≤ by hand + 500 ms | +${diff_ms} ms $(verdict "$k - $b <= 500") |")
+  fi
 fi
 if want s; then
   log "s) session latency on $(host_ip 1)"

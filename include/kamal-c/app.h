@@ -83,11 +83,18 @@ struct kc_app_probe {
     struct kc_app_route *routes;
     size_t nroutes;
     struct kc_strvec flags; /* parallel to the roles probed: the flags file, or NULL */
+    struct kc_strvec running;       /* with list_running: the service's running containers */
+    struct kc_strvec running_ids;   /* parallel: each one's short ID */
+    struct kc_strvec running_roles; /* parallel: each one's role label */
 };
 void kc_app_probe_release(struct kc_app_probe *p);
 
+/* One command: each role's flags file, one docker inspect of the version's
+ * containers, the image and kamal-proxy, the proxy's routes; with
+ * list_running also the names and roles of the service's running containers. */
 void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
-                      const struct kc_role *const *roles, size_t n, const char *version);
+                      const struct kc_role *const *roles, size_t n, const char *version,
+                      bool list_running);
 /* The same probe over any containers: each flags file (a section each),
  * one docker inspect of names and kamal-proxy, and the routes; parsed by
  * kc_app_probe_parse with nroles = flags_files->n. */

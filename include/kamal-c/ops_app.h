@@ -30,11 +30,17 @@ struct kc_app_request {
 const char *kc_app_version(const struct kc_ctx *ctx);
 
 int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);
-/* deploy's check: probes every host of the selected roles and
- * decides as `app boot` would, changing nothing. *change is false only when
- * every host and role would be `unchanged` (a host that cannot be probed, or
- * a missing proxy, counts as a change). */
-int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err);
+/* What deploy's one probe per host found. */
+struct kc_app_plan {
+    bool change;    /* false only when every host and role would be `unchanged` and
+                       no stale container runs (a host that cannot be probed, or a
+                       missing proxy, counts as a change) */
+    bool stale;     /* some host runs a container of a role beside the version's */
+    bool have_image; /* every host has IMG:VERSION, labelled with the service */
+};
+/* deploy's check: probes every host of the selected roles and decides as
+ * `app boot` would, changing nothing. */
+int kc_app_boot_plan(struct kc_ctx *ctx, struct kc_app_plan *plan, struct kc_err *err);
 int kc_app_start(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);
 int kc_app_stop(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);
 int kc_app_maintenance(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_err *err);

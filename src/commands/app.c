@@ -406,8 +406,12 @@ void kc_cmd_proxy_targets_probe(struct kc_cmd *c, const struct kc_strvec *flags_
     kc_cmd_arg(c, "true");
 }
 
+static void service_filters(struct kc_cmd *c, const struct kc_config *cfg,
+                            const struct kc_role *role);
+
 void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
-                      const struct kc_role *const *roles, size_t n, const char *version)
+                      const struct kc_role *const *roles, size_t n, const char *version,
+                      bool list_running)
 {
     for (size_t i = 0; i < n; i++) {
         char *f = kc_app_flags_file(cfg, roles[i]);
@@ -428,6 +432,12 @@ void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
     kc_cmd_args(c, image, KC_PROXY_CONTAINER, NULL);
     free(image);
     end_section(c);
+    if (list_running) { /* the service's running containers, stale ones included */
+        kc_cmd_args(c, "docker", "ps", "--filter", "status=running", NULL);
+        service_filters(c, cfg, NULL);
+        kc_cmd_args(c, "--format", "{{.ID}} {{.Names}} {{.Label \"role\"}}", NULL);
+        end_section(c);
+    }
     kc_cmd_arg(c, "true");
 }
 
@@ -448,6 +458,9 @@ void kc_app_probe_release(struct kc_app_probe *p)
     }
     free(p->routes);
     kc_strvec_release(&p->flags);
+    kc_strvec_release(&p->running);
+    kc_strvec_release(&p->running_ids);
+    kc_strvec_release(&p->running_roles);
     memset(p, 0, sizeof *p);
 }
 
@@ -560,6 +573,24 @@ static char *rtrim_dup(const char *s)
     return kc_xstrndup(s, n);
 }
 
+/* "ID NAME ROLE" lines of docker ps into p->running_ids / running / running_roles. */
+static void running_parse(const char *text, struct kc_app_probe *p)
+{
+    struct kc_strvec lines = KC_STRVEC_INIT;
+    kc_strvec_split(&lines, text, "\n");
+    for (size_t i = 0; i < lines.n; i++) {
+        struct kc_strvec t = KC_STRVEC_INIT;
+        kc_strvec_split(&t, lines.v[i], " ");
+        if (t.n >= 2) {
+            kc_strvec_push(&p->running_ids, t.v[0]);
+            kc_strvec_push(&p->running, t.v[1]);
+            kc_strvec_push(&p->running_roles, t.n >= 3 ? t.v[2] : "");
+        }
+        kc_strvec_release(&t);
+    }
+    kc_strvec_release(&lines);
+}
+
 int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
                        struct kc_app_probe *p, struct kc_err *err)
 {
@@ -568,7 +599,7 @@ int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
     const char *mark = PROBE_MARK "\n";
     for (const char *s = out, *hit; (hit = strstr(s, mark)) != NULL; s = hit + strlen(mark))
         kc_strvec_push_nodup(&secs, kc_xstrndup(s, (size_t)(hit - s)));
-    if (secs.n != nroles + 2) {
+    if (secs.n != nroles + 2 && secs.n != nroles + 3) {
         kc_strvec_release(&secs);
         return kc_err_set(err, KC_EREMOTE, "unexpected reply to the app probe");
     }
@@ -603,6 +634,8 @@ int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
     else
         p->list_error = rtrim_dup(list);
     free(list);
+    if (secs.n == nroles + 3)
+        running_parse(secs.v[nroles + 2], p);
     kc_strvec_release(&secs);
     return 0;
 }

@@ -61,6 +61,7 @@ struct arun {
     struct app_set *set;
     struct ajob *jobs;
     struct app_barrier barrier;
+    bool probed_locked; /* the first probe ran under a lock this run holds (deploy) */
 };
 
 static void random_hex(char *out, size_t bytes)
@@ -239,7 +240,7 @@ static int probe_host(struct app_set *set, struct kc_host *h, struct ajob *j, st
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_app_probe_release(&j->probe);
-    kc_cmd_app_probe(&c, set->ctx->cfg, j->roles, j->n, set->version);
+    kc_cmd_app_probe(&c, set->ctx->cfg, j->roles, j->n, set->version, set->list_running);
     int rc = kc_remote_run(h, &c, KC_PROBE | KC_SECRET_OUTPUT, &res, err);
     if (rc == 0)
         rc = kc_app_probe_parse(kc_buf_str(&res.out), kc_buf_str(&res.err), j->n, &j->probe, err);
@@ -499,7 +500,8 @@ static int phase2(struct kc_host *h, void *ud, struct kc_err *err)
 {
     struct arun *run = ud;
     struct ajob *j = job_of(run, h);
-    int rc = probe_host(run->set, h, j, err);
+    /* under the lock: re-probe, unless the first probe already was */
+    int rc = run->probed_locked ? 0 : probe_host(run->set, h, j, err);
     if (rc == 0)
         rc = act_host(run->set, h, j, err);
     if (j->barrier_counted && !j->barrier_done) { /* failed before its primary role */
@@ -537,6 +539,7 @@ static void run_init(struct arun *run, struct app_set *set)
 {
     size_t n = set->hosts.n;
     run->set = set;
+    run->probed_locked = set->ctx->lock_held || set->ctx->lock_inherited;
     run->jobs = kc_xcalloc(n + 1, sizeof *run->jobs);
     kc_barrier_init(&run->barrier, set->ctx);
     for (size_t i = 0; i < n; i++) {
@@ -586,28 +589,66 @@ static int plan_probe(struct kc_host *h, void *ud, struct kc_err *err)
     return probe_host(run->set, h, job_of(run, h), err);
 }
 
-int kc_app_boot_plan(struct kc_ctx *ctx, bool *change, struct kc_err *err)
+/* A running container of one of the host's roles that is neither this
+ * version's nor the one kamal-proxy routes to: deploy stops it (stale), so the
+ * host is not yet as deploy leaves it. */
+static bool stale_running(const struct app_set *set, const struct ajob *j)
+{
+    const struct kc_app_probe *p = &j->probe;
+    for (size_t k = 0; k < j->n; k++) {
+        char *want = kc_app_container(j->roles[k], set->version);
+        const struct kc_app_route *r = kc_app_route(p, j->roles[k]->container_prefix);
+        bool stale = false;
+        for (size_t i = 0; i < p->running.n && !stale; i++)
+            stale = kc_streq(p->running_roles.v[i], j->roles[k]->name) &&
+                    !kc_streq(p->running.v[i], want) &&
+                    !(r && kc_starts_with(r->target, p->running_ids.v[i]));
+        free(want);
+        if (stale)
+            return true;
+    }
+    return false;
+}
+
+/* IMG:VERSION is on the host, labelled with the service (build pull's check). */
+static bool has_image(const struct app_set *set, const struct ajob *j)
+{
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j->probe.image, "Config"), "Labels");
+    return j->probe.image && kc_streq(jstr(labels, "service"), set->ctx->cfg->service);
+}
+
+int kc_app_boot_plan(struct kc_ctx *ctx, struct kc_app_plan *plan, struct kc_err *err)
 {
     struct app_set set;
-    *change = true;
+    /* until probed: assume every step is needed */
+    plan->change = plan->stale = true;
+    plan->have_image = false;
     int rc = kc_app_set_select_roles(ctx, true, true, &set, err);
     if (rc || set.hosts.n == 0) {
         kc_app_set_release(&set);
         return rc;
     }
+    set.list_running = true;
     struct arun run;
     run_init(&run, &set);
     size_t n = set.hosts.n;
     struct kc_err *errs = kc_xcalloc(n + 1, sizeof *errs);
     kc_proxy_phase(ctx, &set.hosts, NULL, plan_probe, &run, errs);
     bool any = false;
+    plan->stale = false;
+    plan->have_image = true;
     for (size_t i = 0; i < n; i++) {
-        any |= errs[i].code != KC_OK || run.jobs[i].change;
+        bool ok = errs[i].code == KC_OK;
+        bool stale = !ok || stale_running(&set, &run.jobs[i]);
+        plan->stale |= stale;
+        plan->have_image &= ok && has_image(&set, &run.jobs[i]);
+        any |= !ok || run.jobs[i].change || stale;
         for (size_t k = 0; k < run.jobs[i].n; k++)
             any |= run.jobs[i].dec[k].action != AA_NONE;
         kc_err_release(&errs[i]);
     }
-    *change = any;
+    plan->change = any;
     free(errs);
     run_release(&run);
     kc_app_set_release(&set);

@@ -13,8 +13,9 @@ struct app_set {
     const char *version;
     const struct kc_role **roles; /* selected roles (see kc_app_set_select_roles) */
     size_t nroles;
-    struct kc_strvec hosts; /* selected hosts of those roles, selection order */
-    struct kc_kvlist envs;  /* "ROLE@HOST" -> env file content (secret values) */
+    struct kc_strvec hosts;   /* selected hosts of those roles, selection order */
+    struct kc_kvlist envs;    /* "ROLE@HOST" -> env file content (secret values) */
+    bool list_running;        /* probes also list the service's running containers */
 };
 
 /* Selects; with envs, reads the secrets for every env file (exit 3). */

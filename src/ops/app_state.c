@@ -116,7 +116,7 @@ static int probe_host(struct srun *run, struct kc_host *h, struct sjob *j, struc
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_app_probe_release(&j->probe);
-    kc_cmd_app_probe(&c, run->set->ctx->cfg, j->roles, j->n, run->set->version);
+    kc_cmd_app_probe(&c, run->set->ctx->cfg, j->roles, j->n, run->set->version, false);
     int rc = kc_remote_run(h, &c, KC_PROBE | KC_SECRET_OUTPUT, &res, err);
     if (rc == 0)
         rc = kc_app_probe_parse(kc_buf_str(&res.out), kc_buf_str(&res.err), j->n, &j->probe, err);

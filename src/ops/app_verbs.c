@@ -344,8 +344,10 @@ static int exec_cmd(struct vjob *job, struct kc_host *h, const struct kc_role *r
         x.reuse_name = name;
     } else {
         rc = kc_proxy_login(ctx, h, err);
+        if (rc == 0) /* a host never deployed to (a pre-deploy migration): network, env */
+            rc = kc_step_network(h, err);
         if (rc == 0)
-            rc = kc_app_write_env(job->set, h, role, err); /* a host never deployed to */
+            rc = kc_app_write_env(job->set, h, role, err);
     }
     if (rc == 0)
         kc_cmd_app_exec(c, ctx->cfg, role, h->name, &x);

@@ -1,10 +1,13 @@
 /* deploy.c - `deploy`, `redeploy`, `setup` and `rollback` (Kamal §5.1, §5.2).
  *
- * The image first, outside the lock (without -P `build deliver`, with -P
- * `build pull`, which pulls only where IMG:VERSION is missing). Then one
- * probe per app host (kc_app_boot_plan): when every host and role already
- * runs the version, live in the proxy, with the same configuration, there is
- * nothing to deploy: no lock, no hook but pre-connect, exit 0. Otherwise,
+ * One probe per app host (kc_app_boot_plan) decides whether there is
+ * anything to do: when every host and role already runs the version, live in
+ * the proxy, with the same configuration, and no stale container runs beside
+ * it, there is nothing to deploy: no lock, no hook but pre-connect, exit 0.
+ * With -P (and for rollback) that probe comes first, so a no-op is one command
+ * per host; without -P it follows `build deliver`. The image step is outside
+ * the lock (-P: `build pull`, which pulls only where IMG:VERSION is missing).
+ * Otherwise,
  * under the lock: pre-deploy, proxy boot, (setup) accessory boot all, stale
  * containers stopped, app boot (boot.limit groups, each between pre-app-boot
  * and post-app-boot), prune all; the
@@ -35,8 +38,8 @@ static bool fold(int rc, struct kc_err *one, int *worst, struct kc_err *err)
 }
 
 /* The steps under the lock, up to prune. */
-static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req, int *worst,
-                        struct kc_err *err)
+static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req, bool stale,
+                        int *worst, struct kc_err *err)
 {
     struct kc_err one = KC_ERR_INIT;
     enum kc_deploy_mode m = req->mode;
@@ -59,7 +62,10 @@ static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req,
     struct kc_app_request areq;
     memset(&areq, 0, sizeof areq);
     areq.stop = true;
-    if (m != KC_ROLLBACK && !fold(kc_app_stale_containers(ctx, &areq, &one), &one, worst, err))
+    /* the probe found none: no need to look again (a run that started one
+     * since would have held the lock) */
+    if (m != KC_ROLLBACK && stale &&
+        !fold(kc_app_stale_containers(ctx, &areq, &one), &one, worst, err))
         return *worst;
     /* app boot runs pre-app-boot / post-app-boot around each boot group and
      * says which host runs which version when a group fails */
@@ -75,12 +81,16 @@ static int locked_steps(struct kc_ctx *ctx, const struct kc_deploy_request *req,
 }
 
 /* The image on the hosts, outside the lock (setup: under it). */
-static int deliver(struct kc_ctx *ctx, const struct kc_deploy_request *req, int *worst,
-                   struct kc_err *err)
+static int deliver(struct kc_ctx *ctx, const struct kc_deploy_request *req, bool have_image,
+                   int *worst, struct kc_err *err)
 {
     struct kc_build_request breq = {req->no_cache};
     struct kc_err one = KC_ERR_INIT;
     int rc;
+    if (req->skip_push && have_image) { /* the probe saw it, labelled, on every host */
+        kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "Pull app image... every host has it");
+        return 0;
+    }
     if (req->skip_push) {
         kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "Pull app image...");
         rc = kc_build_pull(ctx, &breq, &one);
@@ -90,6 +100,21 @@ static int deliver(struct kc_ctx *ctx, const struct kc_deploy_request *req, int 
     }
     fold(rc, &one, worst, err);
     return rc == 0 || rc == KC_EUNREACHABLE ? 0 : rc;
+}
+
+/* The one probe per host; true (and said) when every host and role already
+ * runs the version, live, with the same configuration, and no stale container
+ * runs beside it. */
+static bool nothing_to_deploy(struct kc_ctx *ctx, struct kc_app_plan *plan)
+{
+    struct kc_err ignored = KC_ERR_INIT;
+    int rc = kc_app_boot_plan(ctx, plan, &ignored);
+    kc_err_release(&ignored);
+    if (rc || plan->change)
+        return false;
+    kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "nothing to deploy: every host runs %s",
+               ctx->g.version);
+    return true;
 }
 
 static int run_flow(struct kc_ctx *ctx, const struct kc_deploy_request *req, double t0,
@@ -102,18 +127,16 @@ static int run_flow(struct kc_ctx *ctx, const struct kc_deploy_request *req, dou
         if (!fold(kc_server_bootstrap(ctx, &one), &one, &worst, err))
             return worst;
     }
-    if (req->mode != KC_ROLLBACK && deliver(ctx, req, &worst, err))
+    /* With -P (and for rollback) the plan comes first: a host that runs the
+     * version has its image, so a no-op is one probe per host. */
+    struct kc_app_plan plan = {true, true, false};
+    bool plan_first = req->mode == KC_ROLLBACK || (req->mode != KC_SETUP && req->skip_push);
+    if (plan_first && nothing_to_deploy(ctx, &plan))
+        return 0;
+    if (req->mode != KC_ROLLBACK && deliver(ctx, req, plan.have_image, &worst, err))
         return worst;
-    if (req->mode != KC_SETUP) {
-        bool change = true;
-        int rc = kc_app_boot_plan(ctx, &change, &one);
-        kc_err_release(&one);
-        if (rc == 0 && !change && worst == 0) {
-            kc_out_msg(ctx->out, KC_LVL_INFO, NULL, "nothing to deploy: every host runs %s",
-                       ctx->g.version);
-            return 0;
-        }
-    }
+    if (req->mode != KC_SETUP && !plan_first && worst == 0 && nothing_to_deploy(ctx, &plan))
+        return 0;
     int lrc = kc_lock_take(ctx, NULL, &one);
     if (lrc) {
         kc_err_release(err);
@@ -124,7 +147,7 @@ static int run_flow(struct kc_ctx *ctx, const struct kc_deploy_request *req, dou
                                "unreachable");
         return lrc;
     }
-    locked_steps(ctx, req, &worst, err);
+    locked_steps(ctx, req, plan.stale, &worst, err);
     if (req->mode != KC_SETUP && !fold(kc_lock_drop(ctx, &one), &one, &worst, err))
         return worst;
     if (worst != 0 && worst != KC_EUNREACHABLE)

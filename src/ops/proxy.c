@@ -305,13 +305,18 @@ int kc_proxy_converge(struct kc_ctx *ctx, const struct kc_strvec *names, kc_host
 {
     size_t n = names->n;
     struct kc_err *errs = kc_xcalloc(n + 1, sizeof *errs);
-    kc_proxy_phase(ctx, names, NULL, p1, ud, errs);
     bool *pick = kc_xcalloc(n + 1, sizeof *pick);
-    changed(ud, pick, n);
+    /* under a lock this run already holds (deploy), the first probe is the
+     * one under the lock: probe and act in one pass */
+    bool locked = ctx->lock_held || ctx->lock_inherited;
+    kc_proxy_phase(ctx, names, NULL, locked ? p2 : p1, ud, errs);
     bool any = false;
-    for (size_t i = 0; i < n; i++) {
-        pick[i] = errs[i].code == KC_OK && pick[i];
-        any |= pick[i];
+    if (!locked) {
+        changed(ud, pick, n);
+        for (size_t i = 0; i < n; i++) {
+            pick[i] = errs[i].code == KC_OK && pick[i];
+            any |= pick[i];
+        }
     }
     struct kc_err lock_err = KC_ERR_INIT;
     int lock_rc = 0;

@@ -23,7 +23,9 @@ int kc_proxy_phase(struct kc_ctx *ctx, const struct kc_strvec *names, const bool
                    kc_host_fn fn, void *ud, struct kc_err *errs);
 /* The convergent pattern: p1 on every host (probe, decide, report what needs
  * nothing), changed() says which hosts need a change, the deploy lock only
- * then, p2 on those (re-probe, act); errors reported and folded. */
+ * then, p2 on those (re-probe, act); errors reported and folded. When the run
+ * already holds the lock (deploy), p2 runs once on every host instead: p2
+ * must report a host that needs nothing as p1 does. */
 int kc_proxy_converge(struct kc_ctx *ctx, const struct kc_strvec *names, kc_host_fn p1,
                       kc_host_fn p2, void *ud, void (*changed)(void *ud, bool *out, size_t n),
                       struct kc_err *err);

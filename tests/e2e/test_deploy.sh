@@ -45,8 +45,16 @@ git add config/deploy.yml && git commit -qm "a secret"
 V1=$(git rev-parse HEAD)
 
 t "setup from empty hosts: docker check, proxy, build, push, pull, boot on 3 hosts"
+# a migration as Rails users run it: the pre-deploy hook execs in the new image on the primary
+mkdir -p .kamal/hooks
+printf '#!/bin/sh\n"%s" app exec --primary --version "$KAMAL_VERSION" "echo migrated" >%s 2>&1\n' \
+  "$KAMAL_C" "$KC_TMP/migrate.out" >.kamal/hooks/pre-deploy
+chmod +x .kamal/hooks/pre-deploy
 kc_run setup
 assert_rc 0
+assert_contains "$(cat "$KC_TMP/migrate.out")" "migrated" "the pre-deploy migration ran before the first boot"
+assert_contains "$(cat "$KC_TMP/migrate.out")" "App Host $H1"
+rm .kamal/hooks/pre-deploy
 assert_contains "$OUT" "$V1"
 serves "$V1"
 assert_eq "running" "$(host_docker 3 inspect -f '{{.State.Status}}' kamal-proxy)"
@@ -77,6 +85,18 @@ assert_contains "$(grep ^pre-deploy "$HOOKLOG")" "cmd=deploy v=$V2 hosts=$H1,$H2
 assert_match "$(grep ^post-deploy "$HOOKLOG")" "lock=false rt=[0-9]+"
 assert_eq "exited" "$(host_docker 2 inspect -f '{{.State.Status}}' "app-web-$V1")" "old version stopped"
 assert_ok host_sh 1 'test ! -d .kamal/lock-app'
+
+t "a stale container running beside the version: deploy -P stops it, then nothing to deploy"
+before=$(ids "$V2" | xargs)
+host_docker 2 start "app-web-$V1" >/dev/null
+kc_run deploy -P
+assert_rc 0
+assert_not_contains "$OUT" "nothing to deploy"
+assert_eq "exited" "$(host_docker 2 inspect -f '{{.State.Status}}' "app-web-$V1")" "stale stopped"
+assert_eq "$before" "$(ids "$V2" | xargs)" "the running version untouched"
+kc_run deploy -P
+assert_rc 0
+assert_contains "$OUT" "nothing to deploy: every host runs $V2"
 
 t "a failing pre-deploy hook changes nothing on the hosts"
 V3=$(app_commit "$REPO" "third version")

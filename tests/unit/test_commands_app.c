@@ -194,6 +194,39 @@ static void test_probe_parse_state_file(void **state)
     kc_app_probe_release(&p);
 }
 
+static void test_probe_parse_running(void **state)
+{
+    (void)state;
+    const char *out = "@@kamal-c-absent@@\n\n@@kamal-c-app@@\n[]\n\n@@kamal-c-app@@\n"
+                      "@@kamal-c-proxy-state@@\n[]\n\n@@kamal-c-app@@\n"
+                      "4f1c2d3e5a6b app-web-v1 web\n0a1b2c3d4e5f app-jobs-v0 jobs\n\n@@kamal-c-app@@\n";
+    struct kc_app_probe p;
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_app_probe_parse(out, "", 1, &p, &err), 0);
+    assert_int_equal(p.running.n, 2);
+    assert_string_equal(p.running.v[1], "app-jobs-v0");
+    assert_string_equal(p.running_roles.v[1], "jobs");
+    assert_string_equal(p.running_ids.v[0], "4f1c2d3e5a6b");
+    kc_app_probe_release(&p);
+}
+
+static void test_probe_lists_running_when_asked(void **state)
+{
+    (void)state;
+    const struct kc_role *web = kc_config_role(&cfg, "web");
+    struct kc_cmd c = KC_CMD_INIT;
+    kc_cmd_app_probe(&c, &cfg, &web, 1, "v1", false);
+    char *plain = kc_cmd_render_exec(&c);
+    kc_cmd_release(&c);
+    kc_cmd_app_probe(&c, &cfg, &web, 1, "v1", true);
+    char *with = kc_cmd_render_exec(&c);
+    kc_cmd_release(&c);
+    assert_null(strstr(plain, "status=running"));
+    assert_non_null(strstr(with, "docker ps --filter status=running"));
+    free(plain);
+    free(with);
+}
+
 static void test_env_sha(void **state)
 {
     (void)state;
@@ -225,6 +258,8 @@ int main(void)
         cmocka_unit_test(test_versions),        cmocka_unit_test(test_probe_parse),
         cmocka_unit_test(test_env_sha),         cmocka_unit_test(test_probe_parse_state_file),
         cmocka_unit_test(test_tag_latest),
+        cmocka_unit_test(test_probe_parse_running),
+        cmocka_unit_test(test_probe_lists_running_when_asked),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
