@@ -517,15 +517,18 @@ static void group_start(void *ud, const bool *in, size_t n)
     struct arun *run = ud;
     bool parallel = run->set->ctx->cfg->boot_parallel_roles;
     size_t pending = 0;
+    bool others = false;
     for (size_t i = 0; i < n; i++) {
         struct ajob *j = &run->jobs[i];
         j->barrier_on = in[i] && !parallel;
         j->barrier_counted = j->barrier_done = false;
-        for (size_t k = 0; in[i] && !parallel && k < j->n; k++)
+        for (size_t k = 0; in[i] && !parallel && k < j->n; k++) {
             j->barrier_counted |= j->roles[k]->primary && j->dec[k].action != AA_NONE;
+            others |= !j->roles[k]->primary && j->dec[k].action != AA_NONE;
+        }
         pending += j->barrier_counted;
     }
-    kc_barrier_group(&run->barrier, pending);
+    kc_barrier_group(&run->barrier, pending, others);
 }
 
 static void changed(void *ud, bool *out, size_t n)

@@ -16,6 +16,7 @@ struct app_barrier {
     size_t pending;      /* hosts whose primary-role boot has not finished */
     double deadline;     /* waiters give up then (kc_now() clock) */
     const char *primary; /* the primary role's name */
+    bool others;         /* other roles of the group wait: say when it opens or closes */
     struct kc_ctx *ctx;
 };
 
@@ -23,7 +24,7 @@ void kc_barrier_init(struct app_barrier *b, struct kc_ctx *ctx);
 void kc_barrier_destroy(struct app_barrier *b);
 /* A boot group starts with pending primary-role boots; none opens it
  * (unless an earlier group closed it). */
-void kc_barrier_group(struct app_barrier *b, size_t pending);
+void kc_barrier_group(struct app_barrier *b, size_t pending, bool others);
 /* A primary-role container was started: waiters get deploy_timeout (and a
  * grace of 15 s) from now. */
 void kc_barrier_started(struct app_barrier *b);

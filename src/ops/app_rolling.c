@@ -36,10 +36,11 @@ void kc_barrier_destroy(struct app_barrier *b)
     pthread_cond_destroy(&b->cv);
 }
 
-void kc_barrier_group(struct app_barrier *b, size_t pending)
+void kc_barrier_group(struct app_barrier *b, size_t pending, bool others)
 {
     pthread_mutex_lock(&b->mu);
     b->pending = pending;
+    b->others = others;
     b->deadline = kc_now() + (double)b->ctx->cfg->deploy_timeout + BARRIER_GRACE_S;
     if (b->state == 0 && pending == 0)
         b->state = 1;
@@ -63,14 +64,16 @@ void kc_barrier_done(struct app_barrier *b, bool healthy, const char *host)
         b->pending--;
     if (b->state == 0 && healthy) {
         b->state = 1;
-        kc_out_msg(b->ctx->out, KC_LVL_INFO, host,
-                   "First %s container is healthy on %s, booting any other roles", b->primary,
-                   host);
+        if (b->others)
+            kc_out_msg(b->ctx->out, KC_LVL_INFO, host,
+                       "First %s container is healthy on %s, booting any other roles", b->primary,
+                       host);
     } else if (b->state == 0 && b->pending == 0) {
         b->state = -1;
-        kc_out_msg(b->ctx->out, KC_LVL_ERROR, host,
-                   "First %s container is unhealthy on %s, not booting any other roles", b->primary,
-                   host);
+        if (b->others)
+            kc_out_msg(b->ctx->out, KC_LVL_ERROR, host,
+                       "First %s container is unhealthy on %s, not booting any other roles",
+                       b->primary, host);
     }
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);

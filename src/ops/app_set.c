@@ -130,11 +130,22 @@ int kc_app_deploy(struct app_set *set, struct kc_host *h, const struct kc_role *
         kc_app_error_pages_clean(set, h);
     if (rc == 0 && res.status != 0) {
         char *d = kc_cmd_render_display(&c);
-        rc =
-            kc_err_set(err, KC_EREMOTE,
-                       "%s: the new container %s did not become healthy (kamal-proxy deploy: "
-                       "%s); it was removed and the old container keeps serving",
-                       role->name, name, res.err.len ? kc_buf_str(&res.err) : kc_buf_str(&res.out));
+        struct kc_buf *out = res.err.len ? &res.err : &res.out;
+        kc_buf_rtrim(out);
+        const char *why = kc_buf_str(out);
+        if (strstr(why, "healthy") || strstr(why, "timeout") || !*why)
+            rc = kc_err_set(err, KC_EREMOTE,
+                            "%s: the new container %s did not become healthy (kamal-proxy deploy: "
+                            "%s); it was removed and the old container keeps serving",
+                            role->name, name, why);
+        else
+            rc = kc_err_set(err, KC_EREMOTE,
+                            "%s: kamal-proxy refused the new container %s (kamal-proxy deploy: "
+                            "%s); it was removed and the old container keeps serving",
+                            role->name, name, why);
+        if (strstr(why, "conflict"))
+            kc_err_set_hint(err, "another app on this host's kamal-proxy routes the same host and "
+                                 "path: give each app its own proxy.host");
         kc_err_set_command(err, d);
         free(d);
         kc_step_attach_logs(h, name, err);

@@ -220,8 +220,17 @@ app1_untouched() {
   assert_match "$(get "$H2" one.test)" "^version $V2 " "app 1 serves on h2"
 }
 
-t "two apps: app 2 boots on the same proxy, routed by its host name; app 1 untouched"
+t "two apps on one host name: kamal-proxy refuses app 2 (exit 1, said so, with a hint); app 1 untouched"
 cd "$A2"
+sed -i 's/two\.test/one.test/' config/deploy.yml
+kc_run app boot --version "$W1" -h "$H1"
+assert_rc 1
+assert_contains "$ERR" "kamal-proxy refused the new container app2-web-$W1"
+assert_contains "$ERR" "give each app its own proxy.host"
+app1_untouched
+sed -i 's/one\.test/two.test/' config/deploy.yml
+
+t "two apps: app 2 boots on the same proxy, routed by its host name; app 1 untouched"
 kc_run app boot --version "$W1"
 assert_rc 0
 assert_match "$OUT" "2 booted"
