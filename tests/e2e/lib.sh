@@ -276,6 +276,13 @@ host_docker() {
   DOCKER_CONFIG=$KC_DOCKER_CONFIG "$KC_DOCKER_CLI" -H "unix://$KC_DIR/h$i/docker.sock" "$@"
 }
 hosts_ctl() { "$KC_HOSTS_SH" ctl "$@"; }
+# host_forget_image N REF: removes REF's image from host N with every other tag it has
+# (an app boot tags IMG:latest too), so that the next pull downloads its layers again
+host_forget_image() {
+  local id
+  id=$(host_docker "$1" image inspect -f '{{.Id}}' "$2" 2>/dev/null) || return 0
+  host_docker "$1" rmi -f "$id" >/dev/null 2>&1 || true
+}
 
 _kc_host_ids() { local i; for ((i = 1; i <= KC_NHOSTS; i++)); do echo "$i"; done; }
 sshd_host_id() { echo $((KC_NHOSTS + $1)); }

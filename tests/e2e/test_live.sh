@@ -108,8 +108,8 @@ assert_clean_pane() {   # assert_clean_pane WHAT: no live line, no escape garbag
 # heals them)
 fresh() {
   reset_hosts
-  host_docker 1 rmi -f "$IMAGE" >/dev/null 2>&1 || true
-  host_docker 2 rmi -f "$IMAGE" >/dev/null 2>&1 || true
+  host_forget_image 1 "$IMAGE"
+  host_forget_image 2 "$IMAGE"
   if ((SLOW)); then hosts_ctl 1 slow-link && hosts_ctl 2 slow-link; fi
 }
 
