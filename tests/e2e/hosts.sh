@@ -67,6 +67,9 @@ NET=10.213.$BED                    # .1 bridge + registry, .10 builder h0, .(10+
 REG_PORT=5443
 REG=$NET.1:$REG_PORT
 REG_USER=kamal
+BED_USER=kc-deploy                 # the non-root SSH user every host has (ensure_bed_user)
+BED_USER_HOME=/home/$BED_USER
+BED_USER_GROUP=kc-docker           # the hosts' docker sockets are root:kc-docker 0660
 REG_PASS=kc-registry-pw
 MAX_HOSTS=244                      # h244 = 10.213.B.254, the last address of the /24
 PROXY_VERSION=v0.9.2               # kamal-proxy in the registry: Kamal 2.12's minimum
@@ -162,7 +165,19 @@ preflight() {
   [[ $K == /* && $KEYS == /* ]] || die "KC_DIR and KC_KEYS must be absolute paths"
 }
 
+# the bed's non-root SSH user (ssh.user), the same account on every host (hosts share the
+# machine's /etc/passwd), with a home of its own on each host and the hosts' docker
+# sockets through its group (Kamal's rule for a non-root user: in the docker group)
+ensure_bed_user() {
+  getent group "$BED_USER_GROUP" >/dev/null || groupadd --system "$BED_USER_GROUP"
+  id -u "$BED_USER" >/dev/null 2>&1 ||
+    useradd --system --user-group --groups "$BED_USER_GROUP" --home-dir "$BED_USER_HOME" \
+      --no-create-home --shell /bin/bash --password '*' "$BED_USER"   # '!' = locked: sshd says no
+  mkdir -p "$BED_USER_HOME"
+}
+
 setup_common() {
+  ensure_bed_user
   mkdir -p "$K/registry/data" "$K/client-docker" "$K/bin" "$K/profile.d" "$KEYS"
   printf '%s\n' "State of the kamal-c e2e test bed ($SELF): sockets, data-roots, keys" \
     "of running hosts. Do not delete by hand: run '$SELF down'." >"$K/README"
@@ -288,6 +303,7 @@ write_daemon_json() {
   "exec-root": "$H/exec",
   "pidfile": "$H/exec/dockerd.pid",
   "hosts": ["unix://$H/docker.sock"],
+  "group": "$BED_USER_GROUP",
   "storage-driver": "${KC_STORAGE_DRIVER:-overlay2}",
   "exec-opts": ["native.cgroupdriver=cgroupfs"],
   "cgroup-parent": "/$CGP$i",
@@ -301,8 +317,9 @@ host_create() {  # host_create I [sshd]: a fresh host: state dir, netns, veth, c
   local i=$1 kind=${2:-} H ip ns=$NSP$1 cg
   H=$(hdir "$i"); ip=$(ip_of "$i")
   host_stop "$i"                                 # clean up a half-started or stale host
-  mkdir -p "$H/home" "$H/tmp"
-  chmod 700 "$H/home"; chmod 1777 "$H/tmp"
+  mkdir -p "$H/home" "$H/tmp" "$H/home-user"
+  chmod 700 "$H/home" "$H/home-user"; chmod 1777 "$H/tmp"
+  chown "$BED_USER:$BED_USER" "$H/home-user"
   if [[ -n $kind ]]; then
     echo "$kind" >"$H/kind"
   else
@@ -360,6 +377,7 @@ host_init_common() {
   local i=$1 rc=$2 H
   H=$(hdir "$i")
   mount --bind "$H/home" /root
+  mount --bind "$H/home-user" "$BED_USER_HOME"      # the non-root SSH user's home
   if [[ ! -e $rc ]]; then mkdir -p "$(dirname "$rc")"; : >"$rc"; fi
   mount --bind "$K/resolv.conf" "$rc"
   [[ -d /etc/profile.d ]] && mount --bind "$K/profile.d" /etc/profile.d
@@ -765,6 +783,7 @@ cmd_env() {
   q KC_KNOWN_HOSTS "$K/known_hosts"
   q KC_REGISTRY "$REG"
   q KC_REGISTRY_USER "$REG_USER"
+  q KC_BED_USER "$BED_USER"
   q KC_REGISTRY_PASSWORD "$REG_PASS"
   q KC_REGISTRY_CA "$K/registry/ca.crt"
   q KC_BUILDER_DOCKER_HOST "unix://$K/h0/docker.sock"

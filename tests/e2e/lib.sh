@@ -16,7 +16,8 @@
 #   reset_hosts              heal faults; on h1..hN remove all containers, networks, volumes and
 #                            the whole per-host home (~/.kamal, accessory dirs, docker logins);
 #                            images are kept; sshd-only hosts: faults healed, homes emptied
-#   ssh_mark / ssh_logins N  count "Accepted publickey" lines in hN's sshd log since ssh_mark
+#   ssh_mark / ssh_logins N [USER]  count "Accepted publickey [for USER]" lines in hN's sshd
+#                            log since ssh_mark
 #   need_hosts N             end the file (a failure) unless the bed has at least N hosts
 #   need_sshd_hosts N        skip the file unless the bed has at least N sshd-only hosts
 #                            (hosts.sh up 3 --sshd-only N); a failure instead when CI=1
@@ -311,7 +312,7 @@ reset_hosts() {
       vols=$(host_docker "$i" volume ls -q)
       # shellcheck disable=SC2086
       [[ -z $vols ]] || host_docker "$i" volume rm -f $vols >/dev/null
-      find "$KC_DIR/h$i/home" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+      find "$KC_DIR/h$i/home" "$KC_DIR/h$i/home-user" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
       [[ -z $(host_docker "$i" ps -aq) ]]
     ) &
     pids+=($!)
@@ -327,10 +328,10 @@ ssh_mark() {
     _kc_mark[$i]=$(wc -l <"$KC_DIR/h$i/sshd.log" 2>/dev/null || echo 0)
   done
 }
-ssh_logins() {   # number of successful logins to host N since ssh_mark
+ssh_logins() {   # ssh_logins N [USER]: successful logins (as USER) to host N since ssh_mark
   local i=$1
   tail -n +"$((${_kc_mark[$i]:-0} + 1))" "$KC_DIR/h$i/sshd.log" 2>/dev/null |
-    grep -c 'Accepted publickey' || true
+    grep -c "Accepted publickey${2:+ for $2 }" || true
 }
 
 need_hosts() {

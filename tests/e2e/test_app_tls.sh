@@ -3,7 +3,8 @@
 # the secrets) with the real kamal-proxy on 2 hosts: a CA and a server certificate made with
 # openssl here; app boot writes them under the proxy's apps-config (the key mode 0640, owned by
 # the SSH user, group the proxy's), kamal-proxy serves them on 443 (curl --cacert), a second boot
-# is unchanged, a renewed certificate in the secrets is written and deployed again.
+# is unchanged, a renewed certificate in the secrets is written and deployed again; the same
+# with a non-root SSH user (the bed's kc-deploy, in the group of the hosts' docker sockets).
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 need_kamal_c
@@ -102,3 +103,51 @@ for i in 1 2; do
   assert_eq "web v1" "$(https "$ip")"
   assert_eq "640 0 1001" "$(host_sh $i "stat -c '%a %u %g' $TLS_DIR/key.pem")"
 done
+
+t "a non-root SSH user (in the docker group): its key file, mode 640, group the proxy's; served"
+reset_hosts
+make_cert 3
+cat >config/deploy.yml <<EOF2
+service: tlsapp
+image: kc/web
+servers:
+  - $H1
+  - $H2
+$(bed_yaml -)
+ssh:
+  user: $KC_BED_USER
+  config: $KC_SSH_CONFIG
+proxy:
+  host: $NAME
+  app_port: 80
+  ssl:
+    certificate_pem: TLS_CERT
+    private_key_pem: TLS_KEY
+  run: $(proxy_run_yaml)
+EOF2
+uid=$(id -u "$KC_BED_USER")
+USER_TLS_DIR=/home/$KC_BED_USER/$TLS_DIR
+ssh_mark
+kc_run proxy boot
+assert_rc 0
+kc_run app boot --version 1
+assert_rc 0
+for i in 1 2; do   # before host_sh logs in as root
+  assert_eq 0 "$(ssh_logins $i root)" "h$i: no root login"
+  (($(ssh_logins $i "$KC_BED_USER") > 0)) || fail "h$i: no login as $KC_BED_USER"
+done
+for i in 1 2; do
+  ip=$(host_ip $i)
+  assert_eq "web v1" "$(https "$ip")" "h$i serves $NAME with the custom certificate"
+  assert_eq "serial=03" "$(served_serial "$ip")"
+  assert_eq "640 $uid 1001" "$(host_sh $i "stat -c '%a %u %g' $USER_TLS_DIR/key.pem")" \
+    "h$i key: mode, owner (the SSH user), group (the proxy's)"
+  assert_eq "" "$(host_sh $i "ls $TLS_DIR 2>/dev/null || true")" "nothing under root's home on h$i"
+  assert_contains "$(host_docker $i inspect -f '{{range .Mounts}}{{.Source}} {{end}}' kamal-proxy)" \
+    "/home/$KC_BED_USER/.kamal/proxy/apps-config" "h$i: the proxy mounts the user's apps-config"
+done
+assert_eq "403" "$(host_sh 1 "su -s /bin/sh nobody -c 'cat $USER_TLS_DIR/key.pem' >/dev/null 2>&1 ||
+  echo 403")" "another user cannot read the key"
+kc_run app boot --version 1
+assert_rc 0
+assert_match "$OUT" "2 unchanged"
