@@ -152,6 +152,11 @@ static void expect_verb(const struct pages *p, const struct kc_verb *const *path
 static void walk(const struct pages *p, const struct kc_verb **path, size_t depth, size_t *count)
 {
     const struct kc_verb *v = path[depth - 1];
+    if (depth >= KC_MAX_DEPTH) { /* the table is deeper than the parser allows */
+        if (v->subs)
+            fail_msg("'%s' has sub-verbs beyond KC_MAX_DEPTH", v->name);
+        return;
+    }
     for (size_t i = 0; v->subs && v->subs[i]; i++) {
         const struct kc_verb *sub = v->subs[i];
         if (sub->flags & KC_V_HIDDEN)
