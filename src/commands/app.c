@@ -370,14 +370,19 @@ void kc_app_env_lines(const struct kc_config *cfg, const struct kc_role *role, c
 /* The routes come from kamal-proxy's state file (it saves it after every
  * change), in the kamal-proxy-config volume whose path the container's own
  * inspect gives: no second docker call, and no docker exec (~110 ms and a
- * process in the container). Where the file cannot be read, `kamal-proxy
- * list` answers instead. A fixed script; the names are its arguments. */
+ * process in the container). Where the file cannot be read (or is empty),
+ * `kamal-proxy list` answers instead. One awk passes the inspect through and
+ * reads the state: a probe runs on every host on every run, and each process
+ * spared counts (mktemp, cat, sed, head, rm, cat cost ~13 ms of CPU per host).
+ * A fixed script; the names are its arguments. */
 #define PROBE_SCRIPT                                                                               \
-    "t=$(mktemp) || exit 1; docker inspect \"$@\" >\"$t\"; cat \"$t\"; echo; echo " PROBE_MARK "; "  \
-    "s=$(sed -n 's|^ *\"Source\": \"\\(.*/volumes/kamal-proxy-config/_data\\)\",*$|\\1|p' \"$t\" | "  \
-    "head -n 1); rm -f \"$t\"; if [ -n \"$s\" ] && [ -r \"$s/kamal-proxy.state\" ]; then "           \
-    "echo " STATE_MARK "; cat \"$s/kamal-proxy.state\"; "                                           \
-    "else docker exec kamal-proxy kamal-proxy list 2>&1; fi"
+    "docker inspect \"$@\" | awk '{ print } "                                                       \
+    "s == \"\" && /^ *\"Source\": \".*\\/volumes\\/kamal-proxy-config\\/_data\",*$/ { "              \
+    "s = $0; sub(/^ *\"Source\": \"/, \"\", s); sub(/\",*$/, \"\", s) } "                              \
+    "END { print \"\"; print \"" PROBE_MARK "\"; f = s \"/kamal-proxy.state\"; "                    \
+    "if (s != \"\" && (getline l < f) > 0) { print \"" STATE_MARK "\"; print l; "                     \
+    "while ((getline l < f) > 0) print l } "                                                         \
+    "else system(\"docker exec kamal-proxy kamal-proxy list 2>&1\") }'"
 
 static void end_section(struct kc_cmd *c)
 {
