@@ -83,18 +83,33 @@ struct kc_app_probe {
     struct kc_app_route *routes;
     size_t nroutes;
     struct kc_strvec flags; /* parallel to the roles probed: the flags file, or NULL */
-    struct kc_strvec running;       /* with list_running: the service's running containers */
+    bool net_seen;                /* with_network: the kamal network was inspected */
+    struct kc_strvec net_names;   /* its attached (running) containers' names */
+    struct kc_strvec net_ids;     /* parallel: their full IDs */
+    struct kc_strvec running;       /* kc_app_running_parse: the service's running containers */
     struct kc_strvec running_ids;   /* parallel: each one's short ID */
     struct kc_strvec running_roles; /* parallel: each one's role label */
 };
 void kc_app_probe_release(struct kc_app_probe *p);
 
 /* One command: each role's flags file, one docker inspect of the version's
- * containers, the image and kamal-proxy, the proxy's routes; with
- * list_running also the names and roles of the service's running containers. */
+ * containers, the image and kamal-proxy, the proxy's routes; with_network
+ * also inspects the kamal network, whose attached containers tell (without a
+ * second docker call) whether a stale one may run (kc_app_probe_net_clear). */
 void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
                       const struct kc_role *const *roles, size_t n, const char *version,
-                      bool list_running);
+                      bool with_network);
+/* True when the probe saw the kamal network and none of its containers is
+ * possibly a stale one of roles: named like the role's containers but neither
+ * the version's nor the one kamal-proxy routes to. Conservative: a false
+ * answer only means "look with kc_cmd_app_running". Roles with their own
+ * network option (not on the kamal network) are never clear. */
+bool kc_app_probe_net_clear(const struct kc_app_probe *p, const struct kc_role *const *roles,
+                            size_t n, const char *version);
+/* The service's running containers, "ID NAME ROLE" lines (the exact answer
+ * to "does a stale container run?"); parsed by kc_app_running_parse. */
+void kc_cmd_app_running(struct kc_cmd *c, const struct kc_config *cfg);
+void kc_app_running_parse(const char *out, struct kc_app_probe *p);
 /* The same probe over any containers: each flags file (a section each),
  * one docker inspect of names and kamal-proxy, and the routes; parsed by
  * kc_app_probe_parse with nroles = flags_files->n. */

@@ -416,7 +416,7 @@ static void service_filters(struct kc_cmd *c, const struct kc_config *cfg,
 
 void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
                       const struct kc_role *const *roles, size_t n, const char *version,
-                      bool list_running)
+                      bool with_network)
 {
     for (size_t i = 0; i < n; i++) {
         char *f = kc_app_flags_file(cfg, roles[i]);
@@ -436,14 +436,19 @@ void kc_cmd_app_probe(struct kc_cmd *c, const struct kc_config *cfg,
     char *image = kc_app_image(cfg, version);
     kc_cmd_args(c, image, KC_PROXY_CONTAINER, NULL);
     free(image);
+    /* its running containers for the price of one more object in the same
+     * call: a docker CLI process costs ~20 ms of the host's CPU */
+    if (with_network)
+        kc_cmd_arg(c, KC_NETWORK);
     end_section(c);
-    if (list_running) { /* the service's running containers, stale ones included */
-        kc_cmd_args(c, "docker", "ps", "--filter", "status=running", NULL);
-        service_filters(c, cfg, NULL);
-        kc_cmd_args(c, "--format", "{{.ID}} {{.Names}} {{.Label \"role\"}}", NULL);
-        end_section(c);
-    }
     kc_cmd_arg(c, "true");
+}
+
+void kc_cmd_app_running(struct kc_cmd *c, const struct kc_config *cfg)
+{
+    kc_cmd_args(c, "docker", "ps", "--filter", "status=running", NULL);
+    service_filters(c, cfg, NULL);
+    kc_cmd_args(c, "--format", "{{.ID}} {{.Names}} {{.Label \"role\"}}", NULL);
 }
 
 void kc_app_probe_release(struct kc_app_probe *p)
@@ -463,6 +468,8 @@ void kc_app_probe_release(struct kc_app_probe *p)
     }
     free(p->routes);
     kc_strvec_release(&p->flags);
+    kc_strvec_release(&p->net_names);
+    kc_strvec_release(&p->net_ids);
     kc_strvec_release(&p->running);
     kc_strvec_release(&p->running_ids);
     kc_strvec_release(&p->running_roles);
@@ -472,6 +479,34 @@ void kc_app_probe_release(struct kc_app_probe *p)
 static const char *jstr(const cJSON *o, const char *k)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* The kamal network's attached containers: running (or paused) ones. */
+static void take_network(const cJSON *net, struct kc_app_probe *p)
+{
+    p->net_seen = true;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(net, "Containers"))
+    {
+        const char *name = jstr(e, "Name");
+        if (e->string && name) {
+            kc_strvec_push(&p->net_names, name);
+            kc_strvec_push(&p->net_ids, e->string);
+        }
+    }
+}
+
+/* An image named like the network (kamal:latest) answers docker inspect's
+ * lookup of "kamal" before the network does: not the app's image. */
+static bool tagged_as_network(const cJSON *img)
+{
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(img, "RepoTags"))
+    {
+        if (kc_streq(cJSON_GetStringValue(t), KC_NETWORK ":latest"))
+            return true;
+    }
+    return false;
 }
 
 static void take_inspect(cJSON *arr, struct kc_app_probe *p)
@@ -490,7 +525,12 @@ static void take_inspect(cJSON *arr, struct kc_app_probe *p)
             cJSON_Delete(obj);
         } else if (state && name && name[0] == '/') {
             cJSON_AddItemToObject(p->containers, name + 1, obj);
-        } else if (!state && cJSON_GetObjectItemCaseSensitive(obj, "RepoTags") && !p->image) {
+        } else if (!state && name && strcmp(name, KC_NETWORK) == 0 &&
+                   cJSON_GetObjectItemCaseSensitive(obj, "Driver")) {
+            take_network(obj, p);
+            cJSON_Delete(obj);
+        } else if (!state && cJSON_GetObjectItemCaseSensitive(obj, "RepoTags") && !p->image &&
+                   !tagged_as_network(obj)) {
             p->image = obj;
         } else {
             cJSON_Delete(obj);
@@ -579,7 +619,7 @@ static char *rtrim_dup(const char *s)
 }
 
 /* "ID NAME ROLE" lines of docker ps into p->running_ids / running / running_roles. */
-static void running_parse(const char *text, struct kc_app_probe *p)
+void kc_app_running_parse(const char *text, struct kc_app_probe *p)
 {
     struct kc_strvec lines = KC_STRVEC_INIT;
     kc_strvec_split(&lines, text, "\n");
@@ -604,7 +644,7 @@ int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
     const char *mark = PROBE_MARK "\n";
     for (const char *s = out, *hit; (hit = strstr(s, mark)) != NULL; s = hit + strlen(mark))
         kc_strvec_push_nodup(&secs, kc_xstrndup(s, (size_t)(hit - s)));
-    if (secs.n != nroles + 2 && secs.n != nroles + 3) {
+    if (secs.n != nroles + 2) {
         kc_strvec_release(&secs);
         return kc_err_set(err, KC_EREMOTE, "unexpected reply to the app probe");
     }
@@ -639,10 +679,52 @@ int kc_app_probe_parse(const char *out, const char *err_text, size_t nroles,
     else
         p->list_error = rtrim_dup(list);
     free(list);
-    if (secs.n == nroles + 3)
-        running_parse(secs.v[nroles + 2], p);
     kc_strvec_release(&secs);
     return 0;
+}
+
+static bool has_network_option(const struct kc_role *role)
+{
+    for (size_t i = 0; i < role->docker_options.n; i++)
+        if (kc_streq(role->docker_options.v[i].key, "network") ||
+            kc_streq(role->docker_options.v[i].key, "net"))
+            return true;
+    return false;
+}
+
+/* A container on the network that role may own, other than want and the
+ * routed one. Names only: a name that merely looks like the role's (another
+ * role's longer prefix, an accessory) is a false alarm, which costs a look. */
+static bool net_other_of_role(const struct kc_app_probe *p, const struct kc_role *role,
+                              const char *want)
+{
+    const struct kc_app_route *r = kc_app_route(p, role->container_prefix);
+    size_t plen = strlen(role->container_prefix);
+    for (size_t i = 0; i < p->net_names.n; i++) {
+        const char *name = p->net_names.v[i];
+        if (strncmp(name, role->container_prefix, plen) != 0 || name[plen] != '-' ||
+            kc_streq(name, want))
+            continue;
+        if (r && strlen(p->net_ids.v[i]) >= 12 && strncmp(r->target, p->net_ids.v[i], 12) == 0)
+            continue;
+        return true;
+    }
+    return false;
+}
+
+bool kc_app_probe_net_clear(const struct kc_app_probe *p, const struct kc_role *const *roles,
+                            size_t n, const char *version)
+{
+    if (!p->net_seen)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        char *want = kc_app_container(roles[k], version);
+        bool clear = !has_network_option(roles[k]) && !net_other_of_role(p, roles[k], want);
+        free(want);
+        if (!clear)
+            return false;
+    }
+    return true;
 }
 
 const struct kc_app_route *kc_app_route(const struct kc_app_probe *p, const char *service)

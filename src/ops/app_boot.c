@@ -240,7 +240,7 @@ static int probe_host(struct app_set *set, struct kc_host *h, struct ajob *j, st
     struct kc_exec_result res;
     kc_exec_result_init(&res);
     kc_app_probe_release(&j->probe);
-    kc_cmd_app_probe(&c, set->ctx->cfg, j->roles, j->n, set->version, set->list_running);
+    kc_cmd_app_probe(&c, set->ctx->cfg, j->roles, j->n, set->version, set->stale_check);
     int rc = kc_remote_run(h, &c, KC_PROBE | KC_SECRET_OUTPUT, &res, err);
     if (rc == 0)
         rc = kc_app_probe_parse(kc_buf_str(&res.out), kc_buf_str(&res.err), j->n, &j->probe, err);
@@ -586,10 +586,39 @@ int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_
 
 /* ---- the plan deploy asks for: probe and decide, change nothing ---- */
 
+/* The service's running containers, asked for only when the probe's look at
+ * the kamal network is not enough to say that no stale one runs. */
+static int list_running(struct app_set *set, struct kc_host *h, struct ajob *j,
+                        struct kc_err *err)
+{
+    struct kc_cmd c = KC_CMD_INIT;
+    struct kc_exec_result res;
+    kc_exec_result_init(&res);
+    kc_cmd_app_running(&c, set->ctx->cfg);
+    int rc = kc_remote_run(h, &c, KC_PROBE | KC_CHECK, &res, err);
+    if (rc == 0)
+        kc_app_running_parse(kc_buf_str(&res.out), &j->probe);
+    kc_cmd_release(&c);
+    kc_exec_result_release(&res);
+    return rc;
+}
+
+/* A host where every role is as wanted and the network shows no other
+ * container of its roles needs no second look; any other host gets the
+ * exact list (a deploy that changes it stops what is stale). */
 static int plan_probe(struct kc_host *h, void *ud, struct kc_err *err)
 {
     struct arun *run = ud;
-    return probe_host(run->set, h, job_of(run, h), err);
+    struct ajob *j = job_of(run, h);
+    int rc = probe_host(run->set, h, j, err);
+    if (rc)
+        return rc;
+    bool as_wanted = !j->change;
+    for (size_t k = 0; k < j->n; k++)
+        as_wanted &= j->dec[k].action == AA_NONE;
+    if (as_wanted && kc_app_probe_net_clear(&j->probe, j->roles, j->n, run->set->version))
+        return 0;
+    return list_running(run->set, h, j, err);
 }
 
 /* A running container of one of the host's roles that is neither this
@@ -632,7 +661,7 @@ int kc_app_boot_plan(struct kc_ctx *ctx, struct kc_app_plan *plan, struct kc_err
         kc_app_set_release(&set);
         return rc;
     }
-    set.list_running = true;
+    set.stale_check = true;
     struct arun run;
     run_init(&run, &set);
     size_t n = set.hosts.n;

@@ -15,7 +15,7 @@ struct app_set {
     size_t nroles;
     struct kc_strvec hosts;   /* selected hosts of those roles, selection order */
     struct kc_kvlist envs;    /* "ROLE@HOST" -> env file content (secret values) */
-    bool list_running;        /* probes also list the service's running containers */
+    bool stale_check;         /* probes also inspect the kamal network (deploy's plan) */
 };
 
 /* Selects; with envs, reads the secrets for every env file (exit 3). */

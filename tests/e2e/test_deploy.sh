@@ -71,6 +71,8 @@ assert_contains "$OUT" "nothing to deploy: every host runs $V1"
 assert_eq "$before" "$(ids "$V1" | xargs)"
 assert_not_contains "$OUT$ERR" "acquired the deploy lock"
 assert_eq "pre-connect" "$(cut -d' ' -f1 "$HOOKLOG" | xargs)" "only pre-connect ran"
+assert_eq 3 "$(grep -v '^\[local\]' <<<"$ERR" | grep -c '] \$ ')" "one remote command per host"
+assert_not_contains "$OUT$ERR" "docker ps" # the kamal network's inspect answers for stale ones
 
 t "deploy of a new version under load: >= 2000 requests, 0 failed; hooks in order"
 V2=$(app_commit "$REPO" "second version")

@@ -194,15 +194,12 @@ static void test_probe_parse_state_file(void **state)
     kc_app_probe_release(&p);
 }
 
-static void test_probe_parse_running(void **state)
+static void test_running_parse(void **state)
 {
     (void)state;
-    const char *out = "@@kamal-c-absent@@\n\n@@kamal-c-app@@\n[]\n\n@@kamal-c-app@@\n"
-                      "@@kamal-c-proxy-state@@\n[]\n\n@@kamal-c-app@@\n"
-                      "4f1c2d3e5a6b app-web-v1 web\n0a1b2c3d4e5f app-jobs-v0 jobs\n\n@@kamal-c-app@@\n";
     struct kc_app_probe p;
-    struct kc_err err = KC_ERR_INIT;
-    assert_int_equal(kc_app_probe_parse(out, "", 1, &p, &err), 0);
+    memset(&p, 0, sizeof p);
+    kc_app_running_parse("4f1c2d3e5a6b app-web-v1 web\n0a1b2c3d4e5f app-jobs-v0 jobs\n", &p);
     assert_int_equal(p.running.n, 2);
     assert_string_equal(p.running.v[1], "app-jobs-v0");
     assert_string_equal(p.running_roles.v[1], "jobs");
@@ -210,7 +207,60 @@ static void test_probe_parse_running(void **state)
     kc_app_probe_release(&p);
 }
 
-static void test_probe_lists_running_when_asked(void **state)
+/* A probe whose inspect holds the kamal network with the given attached
+ * containers ("ID NAME" pairs) and a route of app-web to 4f1c2d3e5a6b. */
+static void probe_with_network(struct kc_app_probe *p, const char *containers)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    fprintf(f, "@@kamal-c-absent@@\n\n@@kamal-c-app@@\n"
+               "[{\"Id\":\"img\",\"RepoTags\":[\"kamal:latest\"]},"
+               "{\"Name\":\"kamal\",\"Driver\":\"bridge\",\"Containers\":{%s}}]\n\n"
+               "@@kamal-c-app@@\n@@kamal-c-proxy-state@@\n"
+               "[{\"name\":\"app-web\",\"active_targets\":[\"4f1c2d3e5a6b:80\"]}]\n\n"
+               "@@kamal-c-app@@\n",
+            containers);
+    fclose(f);
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_app_probe_parse(out, "", 1, p, &err), 0);
+    free(out);
+}
+
+static void test_probe_net_clear(void **state)
+{
+    (void)state;
+    const struct kc_role *web = kc_config_role(&cfg, "web");
+    struct kc_app_probe p;
+    probe_with_network(&p, "\"aaaa00000000ffff\":{\"Name\":\"app-web-v2\"},"
+                           "\"bbbb00000000ffff\":{\"Name\":\"app-webhooks-v1\"},"
+                           "\"cccc00000000ffff\":{\"Name\":\"kamal-proxy\"}");
+    assert_true(p.net_seen);
+    assert_int_equal(p.net_names.n, 3);
+    assert_null(p.image); /* kamal:latest answered for the network: not the app's image */
+    assert_true(kc_app_probe_net_clear(&p, &web, 1, "v2"));
+    assert_false(kc_app_probe_net_clear(&p, &web, 1, "v3")); /* v2 would be stale */
+    kc_app_probe_release(&p);
+    /* the routed container is not stale, whatever its name */
+    probe_with_network(&p, "\"4f1c2d3e5a6b0000\":{\"Name\":\"app-web-v1\"},"
+                           "\"aaaa00000000ffff\":{\"Name\":\"app-web-v2\"}");
+    assert_true(kc_app_probe_net_clear(&p, &web, 1, "v2"));
+    kc_app_probe_release(&p);
+    /* Kamal's renamed leftovers look like the role's */
+    probe_with_network(&p, "\"aaaa00000000ffff\":{\"Name\":\"app-web-v1_replaced_ab\"}");
+    assert_false(kc_app_probe_net_clear(&p, &web, 1, "v2"));
+    kc_app_probe_release(&p);
+    /* no network in the answer: no conclusion */
+    const char *out = "@@kamal-c-absent@@\n\n@@kamal-c-app@@\n[]\n\n@@kamal-c-app@@\n"
+                      "@@kamal-c-proxy-state@@\n[]\n\n@@kamal-c-app@@\n";
+    struct kc_err err = KC_ERR_INIT;
+    assert_int_equal(kc_app_probe_parse(out, "", 1, &p, &err), 0);
+    assert_false(p.net_seen);
+    assert_false(kc_app_probe_net_clear(&p, &web, 1, "v2"));
+    kc_app_probe_release(&p);
+}
+
+static void test_probe_inspects_network_when_asked(void **state)
 {
     (void)state;
     const struct kc_role *web = kc_config_role(&cfg, "web");
@@ -221,10 +271,18 @@ static void test_probe_lists_running_when_asked(void **state)
     kc_cmd_app_probe(&c, &cfg, &web, 1, "v1", true);
     char *with = kc_cmd_render_exec(&c);
     kc_cmd_release(&c);
-    assert_null(strstr(plain, "status=running"));
-    assert_non_null(strstr(with, "docker ps --filter status=running"));
+    assert_null(strstr(plain, "kamal-proxy kamal ;"));
+    assert_non_null(strstr(with, "reg:5443/demo/app:v1 kamal-proxy kamal ;"));
+    assert_null(strstr(with, "docker ps")); /* one docker call */
+    kc_cmd_app_running(&c, &cfg);
+    char *ps = kc_cmd_render_exec(&c);
+    kc_cmd_release(&c);
+    assert_string_equal(ps, "docker ps --filter status=running --filter label=service=app "
+                            "--filter label=destination= --format "
+                            "'{{.ID}} {{.Names}} {{.Label \"role\"}}'");
     free(plain);
     free(with);
+    free(ps);
 }
 
 static void test_env_sha(void **state)
@@ -258,8 +316,9 @@ int main(void)
         cmocka_unit_test(test_versions),        cmocka_unit_test(test_probe_parse),
         cmocka_unit_test(test_env_sha),         cmocka_unit_test(test_probe_parse_state_file),
         cmocka_unit_test(test_tag_latest),
-        cmocka_unit_test(test_probe_parse_running),
-        cmocka_unit_test(test_probe_lists_running_when_asked),
+        cmocka_unit_test(test_running_parse),
+        cmocka_unit_test(test_probe_net_clear),
+        cmocka_unit_test(test_probe_inspects_network_when_asked),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
