@@ -588,8 +588,7 @@ int kc_app_boot(struct kc_ctx *ctx, const struct kc_app_request *req, struct kc_
 
 /* The service's running containers, asked for only when the probe's look at
  * the kamal network is not enough to say that no stale one runs. */
-static int list_running(struct app_set *set, struct kc_host *h, struct ajob *j,
-                        struct kc_err *err)
+static int list_running(struct app_set *set, struct kc_host *h, struct ajob *j, struct kc_err *err)
 {
     struct kc_cmd c = KC_CMD_INIT;
     struct kc_exec_result res;
