@@ -8,6 +8,8 @@
 #include "cmd.h"
 #include "config.h"
 
+#include <cjson/cJSON.h>
+
 /* ---- .kamal run directory, lock and audit (Kamal §4.1, §4.2) ---- */
 
 /* mkdir -p .kamal */
@@ -52,6 +54,9 @@ void kc_cmd_docker_superuser(struct kc_cmd *c);
 void kc_cmd_docker_install(struct kc_cmd *c);
 /* docker network create kamal (exit status 1 with "already exists" is fine) */
 void kc_cmd_network_create(struct kc_cmd *c, const char *network);
+/* True for the kamal network's object in a `docker inspect` answer (probes
+ * name it beside containers and images). */
+bool kc_inspect_is_network(const cJSON *obj);
 
 /* ---- images, containers and files, for any verb ---- */
 

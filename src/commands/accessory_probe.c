@@ -1,6 +1,7 @@
 /* accessory_probe.c - the batched read-only probe of a host's accessories
  * and its parser (see accessory.h). */
 #include "kamal-c/accessory.h"
+#include "kamal-c/commands.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -194,8 +195,7 @@ static void classify(cJSON *arr, const struct kc_accessory *const *accs, size_t 
         const char *name = jstr(obj, "Name");
         bool container = cJSON_GetObjectItemCaseSensitive(obj, "State") != NULL;
         bool image = cJSON_GetObjectItemCaseSensitive(obj, "RepoTags") != NULL;
-        if (!container && !image && name && strcmp(name, KC_NETWORK) == 0 &&
-            cJSON_GetObjectItemCaseSensitive(obj, "Driver"))
+        if (!container && !image && kc_inspect_is_network(obj))
             p->network_exists = true;
         for (size_t i = 0; i < n && container && !used; i++) {
             if (name && name[0] == '/' && strcmp(name + 1, accs[i]->service) == 0 &&

@@ -3,6 +3,7 @@
 #include "kamal-c/app.h"
 #include "kamal-c/accessory.h" /* kc_env_secret_split */
 #include "kamal-c/assets.h"
+#include "kamal-c/commands.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -525,8 +526,7 @@ static void take_inspect(cJSON *arr, struct kc_app_probe *p)
             cJSON_Delete(obj);
         } else if (state && name && name[0] == '/') {
             cJSON_AddItemToObject(p->containers, name + 1, obj);
-        } else if (!state && name && strcmp(name, KC_NETWORK) == 0 &&
-                   cJSON_GetObjectItemCaseSensitive(obj, "Driver")) {
+        } else if (kc_inspect_is_network(obj)) {
             take_network(obj, p);
             cJSON_Delete(obj);
         } else if (!state && cJSON_GetObjectItemCaseSensitive(obj, "RepoTags") && !p->image &&

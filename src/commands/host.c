@@ -131,6 +131,14 @@ void kc_cmd_docker_install(struct kc_cmd *c)
     kc_cmd_arg(c, "sh");
 }
 
+bool kc_inspect_is_network(const cJSON *obj)
+{
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "Name"));
+    return name && strcmp(name, KC_NETWORK) == 0 &&
+           !cJSON_GetObjectItemCaseSensitive(obj, "State") &&
+           cJSON_GetObjectItemCaseSensitive(obj, "Driver");
+}
+
 void kc_cmd_network_create(struct kc_cmd *c, const char *network)
 {
     kc_cmd_args(c, "docker", "network", "create", network, NULL);

@@ -2,6 +2,7 @@
  * The container matches what Kamal 2.12's `proxy boot` creates (§4.7). */
 #include "kamal-c/proxy.h"
 #include "kamal-c/accessory.h" /* struct kc_logs_opts, KC_DIGEST_LABEL */
+#include "kamal-c/commands.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ static void take_inspect(cJSON *arr, struct kc_proxy_probe *p)
             p->status = kc_xstrdup(st ? st : "unknown");
             p->image = kc_xstrdup(img ? img : "");
             p->digest = dg ? kc_xstrdup(dg) : NULL;
-        } else if (!state && name && strcmp(name, KC_NETWORK) == 0) {
+        } else if (kc_inspect_is_network(obj)) {
             p->network_exists = true;
         }
     }

@@ -240,6 +240,14 @@ static void test_probe_net_clear(void **state)
     assert_null(p.image); /* kamal:latest answered for the network: not the app's image */
     assert_true(kc_app_probe_net_clear(&p, &web, 1, "v2"));
     assert_false(kc_app_probe_net_clear(&p, &web, 1, "v3")); /* v2 would be stale */
+    /* a role on a network of its own: the kamal network cannot tell */
+    struct kc_role own = *web;
+    char key[] = "network";
+    struct kc_docker_option net = {.key = key, .values = KC_STRVEC_INIT};
+    own.docker_options.v = &net;
+    own.docker_options.n = 1;
+    const struct kc_role *ownp = &own;
+    assert_false(kc_app_probe_net_clear(&p, &ownp, 1, "v2"));
     kc_app_probe_release(&p);
     /* the routed container is not stale, whatever its name */
     probe_with_network(&p, "\"4f1c2d3e5a6b0000\":{\"Name\":\"app-web-v1\"},"
