@@ -280,9 +280,13 @@ hosts_ctl() { "$KC_HOSTS_SH" ctl "$@"; }
 # host_forget_image N REF: removes REF's image from host N with every other tag it has
 # (an app boot tags IMG:latest too), so that the next pull downloads its layers again
 host_forget_image() {
-  local id
-  id=$(host_docker "$1" image inspect -f '{{.Id}}' "$2" 2>/dev/null) || return 0
-  host_docker "$1" rmi -f "$id" >/dev/null 2>&1 || true
+  local id try
+  for try in 1 2 3; do
+    id=$(host_docker "$1" image inspect -f '{{.Id}}' "$2" 2>/dev/null) || return 0
+    host_docker "$1" rmi -f "$id" >/dev/null 2>&1 || sleep 1
+  done
+  ! host_docker "$1" image inspect "$2" >/dev/null 2>&1 ||
+    fail "host_forget_image: $2 is still on h$1 after 3 tries (a pull test would see no pull)"
 }
 
 _kc_host_ids() { local i; for ((i = 1; i <= KC_NHOSTS; i++)); do echo "$i"; done; }
